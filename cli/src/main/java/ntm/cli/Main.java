@@ -1,0 +1,26 @@
+package ntm.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code ntm} command line. */
+@Command(name = "ntm", mixinStandardHelpOptions = true, version = "ntm 0.1.0",
+        description = "A fast CPU Neural Turing Machine engine.",
+        subcommands = {InfoCommand.class})
+public final class Main implements Runnable {
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    /** Runs the command line and exits with its status. */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit status (used by tests). */
+    public static int run(String... args) {
+        return new CommandLine(new Main()).execute(args);
+    }
+}
