@@ -191,10 +191,15 @@ final class KernelTestSupport {
 
     /** A random probability vector (a softmax of uniform logits in [-3, 3]). */
     static float[] weighting(SplittableRandom rnd, int n) {
+        return weighting(rnd, n, 3);
+    }
+
+    /** A random probability vector, the softmax of uniform logits in [-spread, spread]. */
+    static float[] weighting(SplittableRandom rnd, int n, double spread) {
         double[] e = new double[n];
         double s = 0;
         for (int i = 0; i < n; i++) {
-            e[i] = Math.exp(-3 + 6 * rnd.nextDouble());
+            e[i] = Math.exp(spread * (2 * rnd.nextDouble() - 1));
             s += e[i];
         }
         float[] w = new float[n];
