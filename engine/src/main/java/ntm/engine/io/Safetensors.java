@@ -144,7 +144,11 @@ public final class Safetensors {
                 throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape)
                         + " has a negative dimension");
             }
-            n = Math.multiplyExact(n, d);
+            if (d != 0 && n > Long.MAX_VALUE / 8 / d) {
+                throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape)
+                        + " has too many elements");
+            }
+            n *= d;
         }
         return shape.clone();
     }
@@ -377,7 +381,8 @@ public final class Safetensors {
 
     /**
      * A checked file held in memory: metadata, tensor descriptions and the data section. Close it
-     * to free the data (reads after {@link #close()} fail).
+     * to free the data (reads after {@link #close()} fail). The data lives in a confined arena:
+     * use a reader from the thread that opened it.
      */
     public static final class Reader implements AutoCloseable {
         private final Path path;

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import ntm.engine.NtmConfig;
 import ntm.engine.util.SplitMix64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -64,6 +65,21 @@ class JsonTest {
         assertInstanceOf(Long.class, Json.parse("-9223372036854775808"));
         assertNull(Json.parse(" null "));
         assertEquals(true, Json.parse("true"));
+    }
+
+    /**
+     * 7.038531E-26 (bits 0x15ae43fd) is a float whose shortest decimal has a nearest double that
+     * lies exactly halfway between two floats, so a plain {@code (float) parseDouble} gives the
+     * neighbour 0x15ae43fe. Found by scanning every 7th positive float pattern (one in ~3*10^8).
+     */
+    @Test
+    void floatWhoseDecimalRoundsToAMidpointReadsBackExactly() {
+        float f = Float.intBitsToFloat(0x15ae43fd);
+        double d = (Double) Json.parse(Json.write(f));
+        assertEquals(0x15ae43fe, Float.floatToRawIntBits((float) d), "the trap this test guards against");
+        assertEquals(0x15ae43fd, Float.floatToRawIntBits(Json.toFloat(d)));
+        NtmConfig c = NtmConfig.builder().clip(f).build();
+        assertEquals(c, ConfigJson.fromJson(ConfigJson.toJson(c)));
     }
 
     /**

@@ -119,6 +119,7 @@ class SafetensorsTest {
         assertThrows(IllegalArgumentException.class, () -> w.addF32("x", new float[4], 0, 4));
         assertThrows(IllegalArgumentException.class, () -> w.addF32("y", new float[4], 1, 4));
         assertThrows(IllegalArgumentException.class, () -> w.addF32("z", new float[4], 0, 2, -2));
+        assertThrows(IllegalArgumentException.class, () -> w.addF32("big", new float[4], 0, 1L << 40, 1L << 40));
         assertThrows(IllegalArgumentException.class, () -> w.addF32(Safetensors.METADATA_KEY, new float[1], 0, 1));
         assertThrows(IllegalArgumentException.class, () -> w.addF32("", new float[1], 0, 1));
         assertThrows(IllegalArgumentException.class, () -> w.metadata(Safetensors.CRC_KEY, "0"));
