@@ -89,7 +89,8 @@ class ReferenceGradientCheckTest {
                 Arguments.of(Controller.FEEDFORWARD, 1, 1, 2, 1, MemoryInit.RANDOM, Addressing.CONTENT_LOCATION, 0.0),
                 Arguments.of(Controller.FEEDFORWARD, 2, 2, 1, 2, MemoryInit.CONSTANT, Addressing.CONTENT, 0.5),
                 Arguments.of(Controller.FEEDFORWARD, 1, 2, 2, 2, MemoryInit.LEARNED, Addressing.CONTENT_LOCATION, 0.0),
-                Arguments.of(Controller.FEEDFORWARD, 2, 1, 1, 1, MemoryInit.CONSTANT, Addressing.CONTENT_LOCATION, 0.0));
+                Arguments.of(Controller.FEEDFORWARD, 2, 1, 1, 1, MemoryInit.CONSTANT, Addressing.CONTENT_LOCATION,
+                        0.0));
     }
 
     @ParameterizedTest(name = "{0} x{1} R={2} W={3} S={4} {5} {6} memory scale {7}")
@@ -521,7 +522,8 @@ class ReferenceGradientCheckTest {
                 HeadStep h = res.heads()[t][cfg.readHeads() + w];
                 for (int i = 0; i < n; i++) {
                     for (int j = 0; j < m; j++) {
-                        after[i][j] = after[i][j] * (1 - h.weighting()[i] * h.erase()[j]) + h.weighting()[i] * h.add()[j];
+                        double wi = h.weighting()[i];
+                        after[i][j] = after[i][j] * (1 - wi * h.erase()[j]) + wi * h.add()[j];
                     }
                 }
             }
@@ -537,6 +539,9 @@ class ReferenceGradientCheckTest {
         double[] p = jitteredParams(cfg, 141);
         ReferenceNtm model = new ReferenceNtm(cfg, p);
         ParamLayout layout = ParamLayout.of(cfg);
+        float[] narrow = ParamInit.initialize(layout, 142);
+        assertThrows(IllegalArgumentException.class, () -> ReferenceNtm.ofFloats(cfg, new float[narrow.length + 1]));
+        assertTrue(ReferenceNtm.ofFloats(cfg, narrow).loss(randomSequence(cfg, 4, 143)) > 0);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ReferenceNtm(cfg, new double[p.length - 1]));
         assertTrue(e.getMessage().contains("layout.size()"), e.getMessage());
@@ -575,7 +580,8 @@ class ReferenceGradientCheckTest {
                 for (int k = 0; k < t.size(); k++) {
                     long i = t.offset() + k;
                     if (res.grads()[(int) i] != 0.0) {
-                        failures.add(layout.describe(i) + ": not trained, gradient must be 0, got " + res.grads()[(int) i]);
+                        failures.add(layout.describe(i) + ": not trained, gradient must be 0, got "
+                                + res.grads()[(int) i]);
                     }
                 }
                 continue;

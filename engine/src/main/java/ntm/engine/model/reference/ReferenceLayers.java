@@ -86,12 +86,14 @@ final class ReferenceLayers {
     }
 
     /**
-     * dz = dout where -limit <= z <= limit, else exactly 0 (the clip is active: the output does
-     * not depend on z). Writes (not adds) dz, which must be a fresh array.
+     * dz += dout where -limit <= z <= limit; nothing where the clip is active (|z| > limit: the
+     * output does not depend on z, the gradient is exactly 0).
      */
     static void clipBackward(double[] dz, double[] dOut, double[] z, double limit) {
         for (int i = 0; i < z.length; i++) {
-            dz[i] = (z[i] >= -limit && z[i] <= limit) ? dOut[i] : 0.0;
+            if (z[i] >= -limit && z[i] <= limit) {
+                dz[i] += dOut[i];
+            }
         }
     }
 

@@ -142,6 +142,16 @@ public final class ReferenceNtm {
         this.initMemory = offset("init.memory");
     }
 
+    /** A reference model from float parameters (as {@code ParamInit} and the float engine hold them). */
+    public static ReferenceNtm ofFloats(NtmConfig config, float[] params) {
+        Objects.requireNonNull(params, "params must not be null");
+        double[] wide = new double[params.length];
+        for (int i = 0; i < params.length; i++) {
+            wide[i] = params[i];
+        }
+        return new ReferenceNtm(config, wide);
+    }
+
     private int offset(String name) {
         return Math.toIntExact(layout.offset(name));
     }
