@@ -206,8 +206,7 @@ public final class Network implements AutoCloseable {
                 throw new IllegalArgumentException("sequence " + (from + i) + " has " + s.steps()
                         + " steps; this network's maxSteps is " + maxSteps);
             }
-            checkFinite(s.inputs(), "inputs", from + i);
-            checkFinite(s.targets(), "targets", from + i);
+            checkValues(s, from + i);
         }
         // stable insertion sort by length, longest first
         for (int i = 0; i < count; i++) {
@@ -229,11 +228,27 @@ public final class Network implements AutoCloseable {
         return sorted[0].steps();
     }
 
-    private static void checkFinite(float[] v, String what, int seq) {
-        for (int i = 0; i < v.length; i++) {
-            if (!Float.isFinite(v[i])) {
-                throw new IllegalArgumentException("sequence " + seq + " " + what + "[" + i + "] = " + v[i]
-                        + "; values must be finite");
+    /** Inputs finite, targets in [0, 1], mask values 0 or 1 (NTM-SPEC 3). */
+    private static void checkValues(Sequence s, int seq) {
+        float[] in = s.inputs();
+        for (int i = 0; i < in.length; i++) {
+            if (!Float.isFinite(in[i])) {
+                throw new IllegalArgumentException("sequence " + seq + " inputs[" + i + "] = " + in[i]
+                        + "; inputs must be finite");
+            }
+        }
+        float[] tg = s.targets();
+        for (int i = 0; i < tg.length; i++) {
+            if (!(tg[i] >= 0f && tg[i] <= 1f)) {
+                throw new IllegalArgumentException("sequence " + seq + " targets[" + i + "] = " + tg[i]
+                        + "; targets must be in [0, 1]");
+            }
+        }
+        float[] mask = s.mask();
+        for (int t = 0; t < mask.length; t++) {
+            if (mask[t] != 0f && mask[t] != 1f) {
+                throw new IllegalArgumentException("sequence " + seq + " mask[" + t + "] = " + mask[t]
+                        + "; mask values must be 0 or 1");
             }
         }
     }
