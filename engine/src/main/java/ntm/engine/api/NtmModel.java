@@ -1,9 +1,13 @@
 package ntm.engine.api;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
 
 import ntm.engine.NtmConfig;
+import ntm.engine.io.Checkpoint;
 import ntm.engine.layout.ParamLayout;
 import ntm.engine.model.Parameters;
 import ntm.kernels.KernelProvider;
@@ -62,6 +66,22 @@ public final class NtmModel {
             }
         }
         return new NtmModel(config, Parameters.of(layout, parameters), KernelProvider.get());
+    }
+
+    /**
+     * Loads a model from a checkpoint file (NTM-SPEC section 6); training state in the file is
+     * ignored. The file is fully checked before a model is built (see {@link Checkpoint#load}).
+     */
+    public static NtmModel load(Path path) throws IOException {
+        Objects.requireNonNull(path, "path");
+        Checkpoint.Loaded c = Checkpoint.load(path);
+        return of(c.config(), c.params());
+    }
+
+    /** Saves the configuration and parameters as a checkpoint file, atomically. */
+    public void save(Path path) throws IOException {
+        Objects.requireNonNull(path, "path");
+        Checkpoint.save(path, config, readOnly, Map.of(), Map.of());
     }
 
     /** The same model computed with other kernels (for example the scalar reference); shares the parameters. */
