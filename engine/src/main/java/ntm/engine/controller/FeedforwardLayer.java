@@ -3,6 +3,7 @@ package ntm.engine.controller;
 import java.lang.foreign.MemorySegment;
 
 import ntm.engine.util.SegmentOps;
+import ntm.kernels.Buffers;
 import ntm.kernels.Kernels;
 
 /**
@@ -28,10 +29,12 @@ public final class FeedforwardLayer {
      */
     public void forward(MemorySegment p, long wOff, long bOff, MemorySegment a,
                         long x, int ldx, long h, int ldh, int batch) {
-        k.gemm(p, wOff, hidden, in, in, a, x, ldx, a, h, ldh, batch, false);
+        for (int b = 0; b < batch; b++) {
+            Buffers.copy(p, bOff, a, h + (long) b * ldh, hidden);
+        }
+        k.gemm(p, wOff, hidden, in, in, a, x, ldx, a, h, ldh, batch, true);
         for (int b = 0; b < batch; b++) {
             long hb = h + (long) b * ldh;
-            k.axpy(1f, p, bOff, a, hb, hidden);
             k.tanh(a, hb, a, hb, hidden);
         }
     }

@@ -4,6 +4,7 @@ import static ntm.kernels.Buffers.F32;
 
 import java.lang.foreign.MemorySegment;
 
+import ntm.kernels.Buffers;
 import ntm.kernels.Kernels;
 
 /**
@@ -49,10 +50,13 @@ public final class LstmLayer {
                         long xcat, long cPrev, int ldcPrev, long gates, long cell, long tanhC, int ld,
                         long h, int ldh, int batch) {
         int hs = hidden;
-        k.gemm(p, wOff, 4 * hs, in + hs, in + hs, a, xcat, ld, a, gates, ld, batch, false);
+        // z = b + W [in ; h_prev]: the bias first, then the product accumulates onto it
+        for (int b = 0; b < batch; b++) {
+            Buffers.copy(p, bOff, a, gates + (long) b * ld, 4 * hs);
+        }
+        k.gemm(p, wOff, 4 * hs, in + hs, in + hs, a, xcat, ld, a, gates, ld, batch, true);
         for (int b = 0; b < batch; b++) {
             long gb = gates + (long) b * ld;
-            k.axpy(1f, p, bOff, a, gb, 4 * hs);
             k.sigmoid(a, gb, a, gb, 2 * hs);                       // i, f
             k.tanh(a, gb + 2L * hs, a, gb + 2L * hs, hs);          // g
             k.sigmoid(a, gb + 3L * hs, a, gb + 3L * hs, hs);       // o

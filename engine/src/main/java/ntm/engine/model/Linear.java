@@ -2,6 +2,7 @@ package ntm.engine.model;
 
 import java.lang.foreign.MemorySegment;
 
+import ntm.kernels.Buffers;
 import ntm.kernels.Kernels;
 
 /**
@@ -22,10 +23,11 @@ final class Linear {
 
     /** {@code y[b] = W x[b] + bias}: x {@code [batch][in]} stride {@code ldx}, y {@code [batch][out]} stride {@code ldy}, both in {@code a}. */
     void forward(MemorySegment p, long wOff, long bOff, MemorySegment a, long x, int ldx, long y, int ldy, int batch) {
-        k.gemm(p, wOff, out, in, in, a, x, ldx, a, y, ldy, batch, false);
+        // the bias first, then the product accumulates onto it
         for (int b = 0; b < batch; b++) {
-            k.axpy(1f, p, bOff, a, y + (long) b * ldy, out);
+            Buffers.copy(p, bOff, a, y + (long) b * ldy, out);
         }
+        k.gemm(p, wOff, out, in, in, a, x, ldx, a, y, ldy, batch, true);
     }
 
     /** {@code dW += dy^T x}, {@code dbias += sum_b dy}, {@code dx += W^T dy}. */
