@@ -8,7 +8,13 @@ import ntm.kernels.Kernels;
 import ntm.kernels.ScalarKernels;
 import ntm.kernels.SimdKernels;
 
-/** What the kernel benchmarks share: the fork flags, the implementation switch, test data. */
+/**
+ * What the kernel benchmarks share: the fork flags, the implementation switch, test data.
+ *
+ * <p>Defaults: 3 forks (a kernel's speed can differ between JVM forks), 5 warm-up iterations of
+ * 500 ms (on a busy 2-core machine C2 took more than a second to compile some SIMD kernels, and
+ * shorter warm-ups measured them interpreted), 5 measured iterations of 500 ms.
+ */
 final class BenchSupport {
 
     /**
