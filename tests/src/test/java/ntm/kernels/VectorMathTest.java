@@ -1,26 +1,24 @@
 package ntm.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
-import java.util.function.UnaryOperator;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link VectorMath}: accuracy of the scalar twins against {@link StrictMath} in double, vector
- * lanes equal to the scalar twins bit for bit at 128, 256 and 512 bits, and the fixed order of the
- * lane sum. (Interpreted against compiled: {@link DeterminismTest}.)
+ * {@link VectorMath}: accuracy of the scalar functions against {@link StrictMath} in double; the
+ * SIMD versions in {@link SimdKernels} (expAt, logAt, log1pAt and the sigmoid, tanh and softplus
+ * kernels) equal to them bit for bit at 128, 256 and 512 bits; and the fixed order of the SIMD lane
+ * sums. (Interpreted against compiled: {@link DeterminismTest}.)
  *
  * <p>Accuracy is in ulps of the float nearest the exact (double) value; a subnormal result's ulp is
  * {@link Float#MIN_VALUE}. The bounds are the maxima measured exhaustively over every float of the
@@ -225,16 +223,12 @@ class VectorMathTest {
 
     // ---------------------------------------------------------------- vector lanes = scalar twins
 
-    private static VectorSpecies<Float> species(int bits) {
-        return VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
-    }
-
-    /** Edge values, then floats spread over the whole range by magnitude, then uniform ones. */
-    private static float[] twinInputs() {
+    /** Edge values, then floats spread over the whole range by their bits, then uniform ones. */
+    private static float[] twinInputs(int n) {
         SplittableRandom r = new SplittableRandom(7);
-        float[] x = new float[1 << 14];
-        System.arraycopy(EDGES, 0, x, 0, EDGES.length);
-        for (int i = EDGES.length; i < x.length; i++) {
+        float[] x = new float[n];
+        System.arraycopy(EDGES, 0, x, 0, Math.min(n, EDGES.length));
+        for (int i = EDGES.length; i < n; i++) {
             x[i] = switch (i % 3) {
                 case 0 -> Float.intBitsToFloat(r.nextInt());
                 case 1 -> (float) (r.nextDouble() * 240 - 120);
@@ -244,34 +238,65 @@ class VectorMathTest {
         return x;
     }
 
-    private static void assertTwins(String name, int bits, UnaryOperator<FloatVector> vf, FloatUnary sf) {
-        VectorSpecies<Float> s = species(bits);
-        float[] x = twinInputs();
-        float[] y = new float[x.length];
-        for (int i = 0; i < x.length; i += s.length()) {
-            vf.apply(FloatVector.fromArray(s, x, i)).intoArray(y, i);
-        }
-        for (int i = 0; i < x.length; i++) {
-            float want = sf.apply(x[i]);
-            if (Float.floatToIntBits(y[i]) != Float.floatToIntBits(want)) {
-                fail(name + " at " + bits + " bits, x = " + x[i] + " (bits " + Integer.toHexString(Float.floatToRawIntBits(x[i]))
-                        + "): vector lane " + y[i] + ", scalar twin " + want);
+    /** One SIMD operation on a buffer holding x, and the scalar twin it must equal element by element. */
+    private interface SimdOp {
+        void run(SimdKernels k, MemorySegment seg, int n);
+    }
+
+    private static void assertTwins(String name, int bits, int n, SimdOp op, FloatUnary twin) {
+        SimdKernels k = SimdKernels.create(bits);
+        float[] x = twinInputs(n);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = Buffers.allocate(arena, n);
+            Buffers.copy(x, 0, seg, 0, n);
+            op.run(k, seg, n);
+            float[] y = new float[n];
+            Buffers.copy(seg, 0, y, 0, n);
+            for (int i = 0; i < n; i++) {
+                float want = twin.apply(x[i]);
+                if (Float.floatToIntBits(y[i]) != Float.floatToIntBits(want)) {
+                    fail(name + " at " + bits + " bits, element " + i + " of " + n + ", x = " + x[i] + " (bits "
+                            + Integer.toHexString(Float.floatToRawIntBits(x[i])) + "): SIMD " + y[i] + ", twin " + want);
+                }
             }
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(ints = {128, 256, 512})
-    void vectorLanesEqualTheScalarTwinsBitForBit(int bits) {
-        assertTwins("exp", bits, VectorMath::exp, VectorMath::exp);
-        assertTwins("log", bits, VectorMath::log, VectorMath::log);
-        assertTwins("log1p", bits, VectorMath::log1p, VectorMath::log1p);
-        assertTwins("tanh", bits, VectorMath::tanh, VectorMath::tanh);
-        assertTwins("sigmoid", bits, VectorMath::sigmoid, VectorMath::sigmoid);
-        assertTwins("softplus", bits, VectorMath::softplus, VectorMath::softplus);
+    /** expAt, logAt and log1pAt, one vector at a time over the whole buffer. */
+    private static SimdOp inPlace(String which) {
+        return (k, seg, n) -> {
+            long vb = k.vectorBits() / 8;
+            for (long at = 0; at < (long) n * Float.BYTES; at += vb) {
+                switch (which) {
+                    case "exp" -> k.expAt(seg, at);
+                    case "log" -> k.logAt(seg, at);
+                    default -> k.log1pAt(seg, at);
+                }
+            }
+        };
     }
 
-    // ---------------------------------------------------------------- sum
+    @ParameterizedTest
+    @ValueSource(ints = {128, 256, 512})
+    void vectorExpLogAndLog1pEqualTheScalarTwinsBitForBit(int bits) {
+        int n = 1 << 14;
+        assertTwins("expAt", bits, n, inPlace("exp"), VectorMath::exp);
+        assertTwins("logAt", bits, n, inPlace("log"), VectorMath::log);
+        assertTwins("log1pAt", bits, n, inPlace("log1p"), VectorMath::log1p);
+    }
+
+    /** The activation kernels in place (x and y the same buffer), vector lanes and tails alike. */
+    @ParameterizedTest
+    @ValueSource(ints = {128, 256, 512})
+    void activationKernelsEqualTheScalarTwinsBitForBit(int bits) {
+        for (int n : new int[] {1, 7, 16, 37, 1 << 14}) {
+            assertTwins("sigmoid", bits, n, (k, seg, len) -> k.sigmoid(seg, 0, seg, 0, len), VectorMath::sigmoid);
+            assertTwins("tanh", bits, n, (k, seg, len) -> k.tanh(seg, 0, seg, 0, len), VectorMath::tanh);
+            assertTwins("softplus", bits, n, (k, seg, len) -> k.softplus(seg, 0, seg, 0, len), VectorMath::softplus);
+        }
+    }
+
+    // ---------------------------------------------------------------- lane sums
 
     /** The documented order: lane i plus lane i + L/2, then the same on what is left. */
     private static float pairwise(float[] lanes) {
@@ -284,46 +309,52 @@ class VectorMathTest {
         return a[0];
     }
 
+    /**
+     * The kernels' lane sums add in the documented pairwise order, seen through {@code dot} with
+     * a vector of ones: one vector of x (the accumulator is x exactly), and two (lane-wise sums of
+     * the two halves first).
+     */
     @ParameterizedTest
     @ValueSource(ints = {128, 256, 512})
-    void sumAddsTheLanesInTheDocumentedOrder(int bits) {
-        VectorSpecies<Float> s = species(bits);
+    void laneSumsAddInTheDocumentedOrder(int bits) {
+        SimdKernels k = SimdKernels.create(bits);
+        int lanes = bits / 32;
         SplittableRandom r = new SplittableRandom(bits);
-        float[] lanes = new float[s.length()];
+        float[] x = new float[2 * lanes];
+        float[] ones = new float[2 * lanes];
+        Arrays.fill(ones, 1f);
         int orderMatters = 0;
-        for (int t = 0; t < 20_000; t++) {
-            for (int i = 0; i < lanes.length; i++) {
-                // magnitudes far apart, so that a different order rounds differently
-                lanes[i] = (float) Math.scalb(r.nextDouble() - 0.5, r.nextInt(-24, 24));
-            }
-            float got = VectorMath.sum(FloatVector.fromArray(s, lanes, 0));
-            assertEquals(Float.floatToIntBits(pairwise(lanes)), Float.floatToIntBits(got),
-                    () -> "lanes " + Arrays.toString(lanes));
-            float sequential = 0f;
-            for (float v : lanes) {
-                sequential += v;
-            }
-            if (sequential != got) {
-                orderMatters++;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment xs = Buffers.allocate(arena, 2 * lanes);
+            MemorySegment os = Buffers.allocate(arena, 2 * lanes);
+            Buffers.copy(ones, 0, os, 0, 2 * lanes);
+            for (int t = 0; t < 5_000; t++) {
+                for (int i = 0; i < x.length; i++) {
+                    // magnitudes far apart, so that another order rounds differently
+                    x[i] = (float) Math.scalb(r.nextDouble() - 0.5, r.nextInt(-24, 24));
+                }
+                Buffers.copy(x, 0, xs, 0, x.length);
+                float[] one = Arrays.copyOf(x, lanes);
+                float[] two = new float[lanes];
+                for (int i = 0; i < lanes; i++) {
+                    two[i] = x[i] + x[lanes + i];
+                }
+                float got1 = k.dot(xs, 0, os, 0, lanes);
+                float got2 = k.dot(xs, 0, os, 0, 2 * lanes);
+                assertEquals(Float.floatToIntBits(pairwise(one)), Float.floatToIntBits(got1),
+                        () -> "one vector " + Arrays.toString(one));
+                assertEquals(Float.floatToIntBits(pairwise(two)), Float.floatToIntBits(got2),
+                        () -> "two vectors " + Arrays.toString(x));
+                float sequential = 0f;
+                for (float v : one) {
+                    sequential += v;
+                }
+                if (sequential != got1) {
+                    orderMatters++;
+                }
             }
         }
-        // the inputs do exercise the order: a sequential sum differs often
-        assertTrue(orderMatters > 1000, "only " + orderMatters + " of 20000 sums depend on the order");
-    }
-
-    @Test
-    void sumPropagatesInfinityAndNaN() {
-        float[] lanes = new float[8];
-        lanes[5] = Float.POSITIVE_INFINITY;
-        assertEquals(Float.POSITIVE_INFINITY, VectorMath.sum(FloatVector.fromArray(FloatVector.SPECIES_256, lanes, 0)));
-        lanes[2] = Float.NEGATIVE_INFINITY;
-        assertTrue(Float.isNaN(VectorMath.sum(FloatVector.fromArray(FloatVector.SPECIES_256, lanes, 0))));
-    }
-
-    @Test
-    void sumRejectsOtherVectorSizes() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> VectorMath.sum(FloatVector.zero(FloatVector.SPECIES_64)));
-        assertTrue(e.getMessage().contains("2 lanes"), e.getMessage());
+        // the inputs exercise the order: a sequential sum differs often
+        assertTrue(orderMatters > 250, "only " + orderMatters + " of 5000 sums depend on the order");
     }
 }
