@@ -71,19 +71,32 @@ public final class BenchReport {
             if (samples.length == 0) {
                 throw new IllegalArgumentException("figure " + name + " needs at least one sample");
             }
-            double median = median(samples);
-            double[] dev = new double[samples.length];
-            for (int i = 0; i < samples.length; i++) {
-                dev[i] = Math.abs(samples[i] - median);
-            }
-            double spread = median == 0 || samples.length == 1 ? 0 : MAD_TO_SIGMA * median(dev) / Math.abs(median);
-            return new Figure(name, unit, median, lowerIsBetter, spread, samples.length);
+            return new Figure(name, unit, median(samples), lowerIsBetter, BenchReport.relativeSpread(samples), samples.length);
         }
 
         /** The same figure with the value multiplied by {@code factor}. */
         public Figure scaled(double factor) {
             return new Figure(name, unit, value * factor, lowerIsBetter, relativeSpread, samples);
         }
+    }
+
+    /**
+     * The relative spread of repeated measurements: 1.4826 times their median absolute deviation,
+     * divided by their median; 0 for a single sample or a zero median.
+     */
+    public static double relativeSpread(double... samples) {
+        if (samples.length < 2) {
+            return 0;
+        }
+        double median = median(samples);
+        if (median == 0) {
+            return 0;
+        }
+        double[] dev = new double[samples.length];
+        for (int i = 0; i < samples.length; i++) {
+            dev[i] = Math.abs(samples[i] - median);
+        }
+        return MAD_TO_SIGMA * median(dev) / Math.abs(median);
     }
 
     /** The median of {@code values} (the mean of the middle two for an even count). */
