@@ -15,6 +15,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import ntm.engine.io.Json;
+
 /**
  * The result of a benchmark run: named figures, each with its noise, and the fingerprint of the
  * machine and code that produced them. Written to and read from JSON, so that a later run can
@@ -186,12 +188,12 @@ public final class BenchReport {
         }
         m.put("figures", list);
         m.put("notes", new ArrayList<Object>(notes));
-        return BenchJson.write(m, 2) + "\n";
+        return Json.writePretty(m) + "\n";
     }
 
     /** Reads a report; throws {@link IllegalArgumentException} naming what is missing or wrong. */
     public static BenchReport fromJson(String json) {
-        Map<String, Object> m = JsonFields.object(BenchJson.parse(json), "a benchmark report");
+        Map<String, Object> m = Json.parseObject(json, "a benchmark report");
         String format = JsonFields.string(m, "format", "report");
         if (!FORMAT.equals(format)) {
             throw new IllegalArgumentException("report.format must be \"" + FORMAT + "\", got \"" + format + "\"");

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import ntm.engine.NtmConfig;
+import ntm.engine.io.ConfigJson;
 import ntm.kernels.Kernels;
 
 /**
@@ -31,7 +32,7 @@ import ntm.kernels.Kernels;
  * @param jvmFlags   the JVM's input arguments
  * @param os         operating system name, version and architecture
  * @param gitCommit  the commit the code was built from, {@code unknown} outside a repository
- * @param configHash first 12 hex digits of the SHA-256 of the configuration's JSON
+ * @param configHash first 12 hex digits of the SHA-256 of {@code ConfigJson.toJson(config)}
  */
 public record Fingerprint(String cpuModel, int cores, int vectorBits, String kernels, String jdkVersion,
                           String jdkVendor, List<String> jvmFlags, String os, String gitCommit,
@@ -131,7 +132,7 @@ public record Fingerprint(String cpuModel, int cores, int vectorBits, String ker
     public static String hashConfig(NtmConfig config) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(BenchJson.configJson(config).getBytes(StandardCharsets.UTF_8));
+                    .digest(ConfigJson.toJson(config).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest).substring(0, 12);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("this JDK has no SHA-256", e);
