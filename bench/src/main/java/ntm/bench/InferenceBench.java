@@ -23,9 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 3, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Warmup(iterations = 5, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@Measurement(iterations = 5, time = 500, timeUnit = TimeUnit.MILLISECONDS)
+@Fork(value = 3, jvmArgsAppend = {BenchSupport.ADD_VECTOR_MODULE, BenchSupport.NATIVE_ACCESS})
 @State(Scope.Thread)
 public class InferenceBench {
 
@@ -39,7 +39,7 @@ public class InferenceBench {
     @Setup
     public void setup() {
         NtmConfig config = NtmConfig.copyTask();
-        NtmModel model = NtmModel.create(config, 42).withKernels(Workloads.kernelsNamed(kernels));
+        NtmModel model = NtmModel.create(config, 42).withKernels(BenchSupport.kernels(kernels));
         loop = new Workloads.SessionLoop(model.newSession(),
                 LatencyHarness.Inputs.of(Workloads.copySequences(64, 42)), config.outputSize());
     }

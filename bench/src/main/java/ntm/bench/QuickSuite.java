@@ -46,7 +46,7 @@ public final class QuickSuite {
         /** The standard budget: about a minute with scalar kernels on one core. */
         public static Settings standard() {
             return new Settings(new NanoTimer(200_000_000L, 5, 100_000_000L),
-                    new LatencyHarness.Settings(50_000, 200_000, 5, 0),
+                    new LatencyHarness.Settings(100_000, 200_000, 5, 0),
                     new NanoTimer(2_000_000_000L, 5, 1_000_000_000L), new int[] {1, 32}, 42);
         }
 

@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 3, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Fork(value = 3, jvmArgsAppend = {BenchSupport.ADD_VECTOR_MODULE, BenchSupport.NATIVE_ACCESS})
 @State(Scope.Thread)
 public class TrainingBench {
 
@@ -36,7 +36,7 @@ public class TrainingBench {
     @Param({"1", "32"})
     public int batch;
 
-    /** Kernel implementation: {@code scalar} or {@code simd}. */
+    /** Kernel implementation: {@code scalar} or {@code simd} (add {@code -p kernels=scalar,simd} for both). */
     @Param({"simd"})
     public String kernels;
 
@@ -59,7 +59,7 @@ public class TrainingBench {
     /** Builds the network, the parameters and a pool of 256 copy sequences. */
     @Setup
     public void setup() {
-        loop = new Workloads.TrainingLoop(NtmConfig.copyTask(), Workloads.kernelsNamed(kernels), 42,
+        loop = new Workloads.TrainingLoop(NtmConfig.copyTask(), BenchSupport.kernels(kernels), 42,
                 Workloads.copySequences(256, 43), batch);
     }
 

@@ -12,7 +12,6 @@ import ntm.engine.task.Sequence;
 import ntm.engine.task.Task;
 import ntm.engine.task.Tasks;
 import ntm.engine.util.SplitMix64;
-import ntm.kernels.KernelProvider;
 import ntm.kernels.Kernels;
 
 /** The engine workloads the benchmarks time: copy-task inputs, a session stepper, a training loop. */
@@ -39,22 +38,6 @@ public final class Workloads {
             steps += s.steps();
         }
         return (double) steps / sequences.size();
-    }
-
-    /**
-     * The kernels called {@code name}: {@code scalar} is the reference; any other name must be the
-     * implementation the JVM chose (so {@code simd} needs a JVM where the Vector API is usable).
-     */
-    public static Kernels kernelsNamed(String name) {
-        if (name.equals(KernelProvider.scalar().name())) {
-            return KernelProvider.scalar();
-        }
-        Kernels chosen = KernelProvider.get();
-        if (!chosen.name().equals(name)) {
-            throw new IllegalStateException("kernels '" + name + "' are not available in this JVM (it chose '"
-                    + chosen.name() + "'); expected 'scalar' or '" + chosen.name() + "'");
-        }
-        return chosen;
     }
 
     /** An inference session as a {@link LatencyHarness.Stepper}. */
