@@ -13,7 +13,7 @@ import ntm.kernels.KernelProvider;
 import ntm.kernels.Kernels;
 
 /**
- * The suite behind {@code ntm bench}: about a minute, at most two, on the paper's copy
+ * The suite behind {@code ntm bench}: under a minute, at most two, on the paper's copy
  * configuration. Three parts:
  * <ol>
  *   <li>kernel timings, scalar reference against the chosen kernels ({@link KernelTimings});</li>
@@ -43,11 +43,16 @@ public final class QuickSuite {
     public record Settings(NanoTimer kernelTimer, LatencyHarness.Settings latency, NanoTimer trainingTimer,
                            int[] trainingBatches, long seed) {
 
-        /** The standard budget: about a minute with scalar kernels on one core. */
+        /**
+         * The standard budget, about 30 to 60 seconds: each kernel 1 s warm-up and 5 x 0.1 s; the
+         * latency harness 100,000 warm-up and 200,000 measured steps; each batch size 3 s warm-up and
+         * 5 x 1 s. The warm-ups are long because C2 is slow to compile the Vector API kernels on a
+         * busy machine, and a figure measured before it has is meaningless.
+         */
         public static Settings standard() {
-            return new Settings(new NanoTimer(200_000_000L, 5, 100_000_000L),
+            return new Settings(new NanoTimer(1_000_000_000L, 5, 100_000_000L),
                     new LatencyHarness.Settings(100_000, 200_000, 5, 0),
-                    new NanoTimer(2_000_000_000L, 5, 1_000_000_000L), new int[] {1, 32}, 42);
+                    new NanoTimer(3_000_000_000L, 5, 1_000_000_000L), new int[] {1, 32}, 42);
         }
 
         /** A seconds-long run for tests: the figures are too short to mean anything. */
