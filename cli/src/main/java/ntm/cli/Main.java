@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code ntm} command line. */
 @Command(name = "ntm", mixinStandardHelpOptions = true, version = "ntm 0.1.0",
         description = "A fast CPU Neural Turing Machine engine.",
-        subcommands = {InfoCommand.class})
+        subcommands = {InfoCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     @Override

@@ -1,0 +1,106 @@
+package ntm.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+import ntm.engine.util.SplitMix64;
+import ntm.kernels.Buffers;
+import ntm.kernels.Kernels;
+
+/**
+ * Quick timings of three kernels at the paper's shapes (N = 128, M = 20, H = 100, X = 9), for
+ * the reference and the fast implementation side by side: content addressing (row norms, cosine
+ * similarity and key-strength softmax of one head), the LSTM gate product (400 x 129 gemv), and
+ * one erase/add write. The JMH suite ({@code KernelBench}) is the precise measurement; these are
+ * the seconds-long version for {@code ntm bench}.
+ */
+public final class KernelTimings {
+
+    private static final int N = 128;
+    private static final int M = 20;
+    private static final int GATE_ROWS = 400;
+    private static final int GATE_COLS = 129;
+
+    private KernelTimings() {
+    }
+
+    /**
+     * Times each kernel with {@code reference} and, when it is a different implementation,
+     * {@code fast}; figures {@code kernel.<name>.<impl>} in ns per call, and
+     * {@code kernel.<name>.speedup} (reference time over fast time, per repetition).
+     */
+    public static List<BenchReport.Figure> run(Kernels reference, Kernels fast, NanoTimer timer) {
+        List<BenchReport.Figure> out = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            Shapes s = new Shapes(arena);
+            String[] names = {"content", "gemv.gates", "eraseAdd"};
+            for (String name : names) {
+                double[] ref = timer.time(s.op(name, reference));
+                out.add(BenchReport.Figure.fromSamples("kernel." + name + "." + reference.name(), "ns", true, ref));
+                if (!fast.name().equals(reference.name())) {
+                    double[] quick = timer.time(s.op(name, fast));
+                    out.add(BenchReport.Figure.fromSamples("kernel." + name + "." + fast.name(), "ns", true, quick));
+                    double[] speedup = new double[ref.length];
+                    for (int i = 0; i < ref.length; i++) {
+                        speedup[i] = ref[i] / quick[i];
+                    }
+                    out.add(BenchReport.Figure.fromSamples("kernel." + name + ".speedup", "x", false, speedup));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Buffers at the paper's shapes, filled from a fixed seed. */
+    private static final class Shapes {
+        final MemorySegment memory;
+        final MemorySegment key;
+        final MemorySegment norms;
+        final MemorySegment sim;
+        final MemorySegment weights;
+        final MemorySegment erase;
+        final MemorySegment add;
+        final MemorySegment gateW;
+        final MemorySegment gateX;
+        final MemorySegment gateY;
+
+        Shapes(Arena arena) {
+            SplitMix64 rng = new SplitMix64(42);
+            memory = fill(arena, (long) N * M, rng, -1, 1);
+            key = fill(arena, M, rng, -1, 1);
+            norms = Buffers.allocate(arena, N);
+            sim = Buffers.allocate(arena, N);
+            weights = fill(arena, N, rng, 0, 2.0 / N);
+            erase = fill(arena, M, rng, 0, 1);
+            add = fill(arena, M, rng, -1, 1);
+            gateW = fill(arena, (long) GATE_ROWS * GATE_COLS, rng, -0.1, 0.1);
+            gateX = fill(arena, GATE_COLS, rng, -1, 1);
+            gateY = Buffers.allocate(arena, GATE_ROWS);
+        }
+
+        private static MemorySegment fill(Arena arena, long n, SplitMix64 rng, double lo, double hi) {
+            MemorySegment seg = Buffers.allocate(arena, n);
+            for (long i = 0; i < n; i++) {
+                Buffers.set(seg, i, (float) rng.uniform(lo, hi));
+            }
+            return seg;
+        }
+
+        Runnable op(String name, Kernels k) {
+            return switch (name) {
+                case "content" -> () -> {
+                    k.rowNorms(memory, 0, N, M, N, norms, 0);
+                    k.cosineSimilarity(key, 0, memory, 0, N, M, N, norms, 0, sim, 0);
+                    k.contentWeighting(sim, 0, 5f, weights, 0, N);
+                };
+                case "gemv.gates" -> () -> k.gemv(gateW, 0, GATE_ROWS, GATE_COLS, GATE_COLS, gateX, 0, gateY, 0, false);
+                // In place; with weights summing to about 1 and erase in (0, 1) the cells stay bounded.
+                case "eraseAdd" -> () -> k.eraseAdd(memory, 0, memory, 0, N, M, N, 1, weights, 0, N, erase, 0, M,
+                        add, 0, M);
+                default -> throw new IllegalArgumentException("unknown kernel timing " + name);
+            };
+        }
+    }
+}

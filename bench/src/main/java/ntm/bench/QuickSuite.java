@@ -1,0 +1,126 @@
+package ntm.bench;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import ntm.engine.NtmConfig;
+import ntm.engine.api.NtmModel;
+import ntm.engine.api.NtmSession;
+import ntm.engine.task.Sequence;
+import ntm.kernels.KernelProvider;
+import ntm.kernels.Kernels;
+
+/**
+ * The suite behind {@code ntm bench}: under a minute, at most two, on the paper's copy
+ * configuration. Three parts:
+ * <ol>
+ *   <li>kernel timings, scalar reference against the chosen kernels ({@link KernelTimings});</li>
+ *   <li>single-step inference latency at batch 1 ({@link LatencyHarness}, back to back, a shorter
+ *       run than {@code --latency});</li>
+ *   <li>training throughput on the copy task at batch 1 and 32: forward and backward of a batch
+ *       (with the gradient zeroed before it) in sequences per second. No optimiser step is timed;
+ *       an Adam update of the copy model costs about 0.9 MFLOP per batch (see {@link Roofline}),
+ *       against about 10 MFLOP per sequence for forward and backward.</li>
+ * </ol>
+ * Each figure comes from several repetitions, so it carries its own noise estimate.
+ */
+public final class QuickSuite {
+
+    /** Suite name in reports. */
+    public static final String NAME = "quick";
+
+    /**
+     * Budgets of the three parts.
+     *
+     * @param kernelTimer     timer of each kernel
+     * @param latency         latency harness settings (back to back)
+     * @param trainingTimer   timer of each training batch size
+     * @param trainingBatches the batch sizes to train at
+     * @param seed            seed of the model and the sequences
+     */
+    public record Settings(NanoTimer kernelTimer, LatencyHarness.Settings latency, NanoTimer trainingTimer,
+                           int[] trainingBatches, long seed) {
+
+        /**
+         * The standard budget, about 30 to 60 seconds: each kernel 1 s warm-up and 5 x 0.1 s; the
+         * latency harness 100,000 warm-up and 200,000 measured steps; each batch size 3 s warm-up and
+         * 5 x 1 s. The warm-ups are long because C2 is slow to compile the Vector API kernels on a
+         * busy machine, and a figure measured before it has is meaningless.
+         */
+        public static Settings standard() {
+            return new Settings(new NanoTimer(1_000_000_000L, 5, 100_000_000L),
+                    new LatencyHarness.Settings(100_000, 200_000, 5, 0),
+                    new NanoTimer(3_000_000_000L, 5, 1_000_000_000L), new int[] {1, 32}, 42);
+        }
+
+        /** A seconds-long run for tests: the figures are too short to mean anything. */
+        public static Settings smoke() {
+            return new Settings(new NanoTimer(1_000_000L, 3, 1_000_000L),
+                    new LatencyHarness.Settings(200, 2_000, 2, 0),
+                    new NanoTimer(1_000_000L, 1, 1_000_000L), new int[] {1, 2}, 42);
+        }
+    }
+
+    private QuickSuite() {
+    }
+
+    /** Runs the suite with the JVM's kernels, printing progress to {@code log}. */
+    public static BenchReport run(Settings settings, PrintWriter log) {
+        Kernels kernels = KernelProvider.get();
+        Kernels scalar = KernelProvider.scalar();
+        NtmConfig config = NtmConfig.copyTask();
+        List<BenchReport.Figure> figures = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        long t0 = System.nanoTime();
+
+        log.println("kernels: " + scalar.name() + " vs " + kernels.name() + " at N=128, M=20, gates 400x129");
+        log.flush();
+        figures.addAll(KernelTimings.run(scalar, kernels, settings.kernelTimer()));
+        if (kernels.name().equals(scalar.name())) {
+            notes.add("the JVM chose the scalar kernels, so no SIMD timings or speedups were measured");
+        }
+
+        Roofline.Peak peak = Roofline.detectPeak(1);
+        List<Sequence> sequences = Workloads.copySequences(64, settings.seed());
+        log.println("inference: " + settings.latency().measuredSteps() + " single steps at batch 1");
+        log.flush();
+        NtmSession session = NtmModel.create(config, settings.seed()).newSession();
+        LatencyHarness.Result latency = LatencyHarness.run(Workloads.stepper(session),
+                LatencyHarness.Inputs.of(sequences), config.outputSize(), settings.latency());
+        figures.addAll(latency.figures("inference"));
+        double inferenceFlops = Roofline.inferenceStep(config).flops();
+        notes.add(String.format(Locale.ROOT, "inference: %.3f MFLOP per step; at the p50 of %.2f us that is "
+                        + "%.2f GFLOP/s, %.1f%% of one core's peak; %.4f bytes allocated per step",
+                inferenceFlops / 1e6, latency.percentile(50) / 1e3,
+                inferenceFlops / latency.percentile(50), 100 * Roofline.shareOfPeak(inferenceFlops,
+                        latency.percentile(50) / 1e9, peak),
+                latency.allocatedBytes() < 0 ? Double.NaN : (double) latency.allocatedBytes() / latency.steps()));
+
+        List<Sequence> pool = Workloads.copySequences(256, settings.seed() + 1);
+        double meanSteps = Workloads.meanSteps(pool);
+        for (int batch : settings.trainingBatches()) {
+            log.println("training: copy task, batch " + batch);
+            log.flush();
+            try (Workloads.TrainingLoop loop = new Workloads.TrainingLoop(config, kernels, settings.seed(), pool,
+                    batch)) {
+                double[] ns = settings.trainingTimer().time(loop);
+                double[] rate = new double[ns.length];
+                for (int i = 0; i < ns.length; i++) {
+                    rate[i] = batch * 1e9 / ns[i];
+                }
+                BenchReport.Figure f = BenchReport.Figure.fromSamples("train.copy.b" + batch, "seq/s", false, rate);
+                figures.add(f);
+                double flops = Roofline.trainingStep(config).flops() * meanSteps;
+                notes.add(String.format(Locale.ROOT, "training b%d: %.2f MFLOP per sequence (%.1f steps on "
+                                + "average), %.2f GFLOP/s, %.1f%% of one core's peak", batch, flops / 1e6, meanSteps,
+                        flops * f.value() / 1e9, 100 * Roofline.shareOfPeak(flops, 1 / f.value(), peak)));
+            }
+        }
+        notes.add("training figures time forward and backward (gradient zeroed per batch) without an optimiser step");
+        notes.add(peak.describe());
+        notes.add(String.format(Locale.ROOT, "suite ran in %.1f s", (System.nanoTime() - t0) / 1e9));
+        return new BenchReport(NAME, Fingerprint.capture(kernels, config), figures, notes);
+    }
+}
