@@ -260,13 +260,19 @@ public final class Trainer implements AutoCloseable {
             sb.append(", first: ").append(String.join(", ", first));
         }
         long badParams = 0;
+        List<String> firstParams = new ArrayList<>();
         for (long i = 0; i < size; i++) {
-            if (!Float.isFinite(Buffers.get(params, i))) {
+            float p = Buffers.get(params, i);
+            if (!Float.isFinite(p)) {
+                if (firstParams.size() < 5) {
+                    firstParams.add(layout.describe(i) + " = " + p);
+                }
                 badParams++;
             }
         }
         if (badParams > 0) {
-            sb.append("; ").append(badParams).append(" non-finite parameters");
+            sb.append("; ").append(badParams).append(" non-finite parameters (the likely source): ")
+                    .append(String.join(", ", firstParams));
         }
         return sb.toString();
     }
