@@ -5,7 +5,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import ntm.engine.NtmConfig;
+import ntm.engine.task.Curriculum;
 import ntm.engine.task.Task;
+import ntm.engine.task.VariableLengthTask;
 import ntm.engine.train.GradientClipping;
 import ntm.engine.train.Optimizer;
 import ntm.engine.train.Trainer;
@@ -77,6 +79,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue a run from its training checkpoint.")
     Path resume;
 
+    @Option(names = "--curriculum", arity = "0..1", fallbackValue = DEFAULT_CURRICULUM,
+            description = "Widen the length range as the model solves it: START:STEP:THRESHOLD (largest length starts "
+                    + "at START, grows by STEP whenever an evaluation has at most THRESHOLD bit errors per sequence; "
+                    + "default when given alone: " + DEFAULT_CURRICULUM + ").")
+    String curriculum;
+
+    static final String DEFAULT_CURRICULUM = "5:5:0.5";
+
     @Option(names = "--quiet", description = "No live progress line.")
     boolean quiet;
 
@@ -96,12 +106,19 @@ final class TrainCommand implements Callable<Integer> {
         TrainerOptions options = new TrainerOptions(batch, threads, chunks, seed, kind, lr, clipping, maxSequences,
                 evalEvery, evalSize, 0.01, !noEarlyStop, policy, dir, checkpointEvery);
         NtmConfig config = taskOptions.config(task);
+        Curriculum plan = curriculum == null ? null : parseCurriculum(task, curriculum);
         try (Trainer trainer = resume != null
-                ? Trainer.resume(resume, task, options, KernelProvider.get())
+                ? Trainer.resume(resume, task, plan, options, KernelProvider.get())
                 : new Trainer(config, task, options, KernelProvider.get())) {
+            if (resume == null) {
+                trainer.setCurriculum(plan);
+            }
             System.out.printf(Locale.ROOT, "training %s (%s) on %s%n", task.name(), task.describe(), trainer.config());
             System.out.printf(Locale.ROOT, "%s, lr %s, batch %d, clip %s, %d thread(s), seed %d, kernels %s; output %s%n",
                     kind.id(), lr, batch, clipping, threads, seed, KernelProvider.get().name(), dir);
+            if (plan != null) {
+                System.out.println(plan);
+            }
             if (resume != null) {
                 System.out.printf(Locale.ROOT, "resumed from %s at %,d sequences%n", resume, trainer.sequences());
             }
@@ -126,6 +143,23 @@ final class TrainCommand implements Callable<Integer> {
             System.err.println("ntm train: stopped: " + e.getMessage());
             System.err.println("Lower the learning rate, clip harder (--clip), or use --on-nonfinite skip.");
             return 3;
+        }
+    }
+
+    static Curriculum parseCurriculum(Task task, String spec) {
+        if (!(task instanceof VariableLengthTask v)) {
+            throw new IllegalArgumentException("--curriculum needs a task with a length (copy, repeat-copy, "
+                    + "associative-recall), not " + task.name());
+        }
+        String[] p = spec.split(":");
+        try {
+            if (p.length != 3) {
+                throw new NumberFormatException();
+            }
+            return new Curriculum(v, Integer.parseInt(p[0]), Integer.parseInt(p[1]), Double.parseDouble(p[2]));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--curriculum must be START:STEP:THRESHOLD such as " + DEFAULT_CURRICULUM
+                    + ", got '" + spec + "'");
         }
     }
 
@@ -177,6 +211,13 @@ final class TrainCommand implements Callable<Integer> {
                     p.sequences(), p.eval().costBits(), p.eval().bitErrorsPerSequence(), p.solved() ? " (solved)" : "",
                     p.elapsedSeconds(), " ".repeat(40));
             lineOpen = false;
+        }
+
+        @Override
+        public void curriculum(Trainer trainer, Curriculum c) {
+            if (!quiet) {
+                System.out.println("  -> " + c);
+            }
         }
 
         void finish() {

@@ -20,6 +20,7 @@ import ntm.engine.layout.ParamInit;
 import ntm.engine.layout.ParamLayout;
 import ntm.engine.model.Network;
 import ntm.engine.model.PassStats;
+import ntm.engine.task.Curriculum;
 import ntm.engine.task.Sequence;
 import ntm.engine.task.Task;
 import ntm.engine.util.SplitMix64;
@@ -58,6 +59,7 @@ public final class Trainer implements AutoCloseable {
     private final Sequence[] batch;
     private final ExecutorService pool;
     private final List<Network> evalNetworks = new ArrayList<>();
+    private Curriculum curriculum;
 
     private long sequences;
     private long batches;
@@ -123,6 +125,28 @@ public final class Trainer implements AutoCloseable {
     /** The task trained on. */
     public Task task() { return task; }
 
+    /**
+     * Trains on a length curriculum towards {@code c.target()}, which must be this trainer's task:
+     * batches come from the curriculum's current task, each evaluation at a level below the target
+     * that meets the curriculum's threshold widens the range, and the run counts as solved only on
+     * the full range.
+     */
+    public void setCurriculum(Curriculum c) {
+        if (c != null && !c.target().describe().equals(task.describe())) {
+            throw new IllegalArgumentException("the curriculum must lead to the trained task (" + task.describe()
+                    + "), not to " + c.target().describe());
+        }
+        this.curriculum = c;
+    }
+
+    /** The curriculum, or null. */
+    public Curriculum curriculum() { return curriculum; }
+
+    /** The task batches are drawn from now: the curriculum's current level, or the task. */
+    public Task currentTask() {
+        return curriculum != null ? curriculum.current() : task;
+    }
+
     /** The options of this run. */
     public TrainerOptions options() { return options; }
 
@@ -163,8 +187,9 @@ public final class Trainer implements AutoCloseable {
      * @throws NonFiniteException when the loss or gradient is not finite and the policy is STOP
      */
     public BatchResult trainBatch() {
+        Task source = currentTask();
         for (int i = 0; i < batch.length; i++) {
-            batch[i] = task.generate(data);
+            batch[i] = source.generate(data);
         }
         sequences += batch.length;
         runChunks(1f / batch.length);
@@ -312,8 +337,12 @@ public final class Trainer implements AutoCloseable {
                 listener.batch(this, r);
                 boolean end = sequences >= options.maxSequences();
                 if (sequences >= nextEval || end) {
+                    boolean fullRange = curriculum == null || curriculum.isComplete();
                     last = evaluate();
-                    solved = last.bitErrorsPerSequence() <= options.solvedBitErrors();
+                    solved = fullRange && last.bitErrorsPerSequence() <= options.solvedBitErrors();
+                    if (!fullRange && curriculum.report(last.bitErrorsPerSequence())) {
+                        listener.curriculum(this, curriculum);
+                    }
                     double elapsed = (System.nanoTime() - startNanos) / 1e9;
                     double n = Math.max(1, windowSequences);
                     TrainingListener.Progress p = new TrainingListener.Progress(sequences, elapsed,
@@ -370,6 +399,12 @@ public final class Trainer implements AutoCloseable {
     static final String META_LR = "optim.lr";
     static final String META_OPT_STEPS = "optim.steps";
     static final String META_CLIP = "optim.clip";
+    static final String META_CURRICULUM = "train.curriculum";
+    static final String META_CURRICULUM_LEVEL = "train.curriculum_level";
+
+    private static String curriculumKey(Curriculum c) {
+        return c.start() + ":" + c.step() + ":" + c.threshold();
+    }
 
     /**
      * Writes a training checkpoint (NTM-SPEC section 6): parameters, optimiser moments, counts,
@@ -392,6 +427,10 @@ public final class Trainer implements AutoCloseable {
         meta.put(META_LR, Float.toString(optimizer.learningRate()));
         meta.put(META_OPT_STEPS, Long.toString(optimizer.steps()));
         meta.put(META_CLIP, options.clipping().toString());
+        if (curriculum != null) {
+            meta.put(META_CURRICULUM, curriculumKey(curriculum));
+            meta.put(META_CURRICULUM_LEVEL, Integer.toString(curriculum.level()));
+        }
         Map<String, MemorySegment> moments = new LinkedHashMap<>();
         for (String name : optimizer.momentNames()) {
             moments.put(name, optimizer.moment(name));
@@ -406,6 +445,15 @@ public final class Trainer implements AutoCloseable {
      * every bit of what follows); the thread count, limits and output may differ.
      */
     public static Trainer resume(Path file, Task task, TrainerOptions options, Kernels kernels) throws IOException {
+        return resume(file, task, null, options, kernels);
+    }
+
+    /**
+     * As {@link #resume(Path, Task, TrainerOptions, Kernels)}, with the curriculum the run was
+     * started with (null for none); its level is restored from the checkpoint.
+     */
+    public static Trainer resume(Path file, Task task, Curriculum curriculum, TrainerOptions options, Kernels kernels)
+            throws IOException {
         Checkpoint.Loaded ck = Checkpoint.load(file);
         Map<String, String> meta = ck.meta();
         if (!"training".equals(meta.get(META_KIND))) {
@@ -420,8 +468,14 @@ public final class Trainer implements AutoCloseable {
         requireSame(file, "optimizer", meta.get(META_OPTIMIZER), options.optimizer().id());
         requireSame(file, "learning rate", meta.get(META_LR), Float.toString(options.learningRate()));
         requireSame(file, "clipping", meta.get(META_CLIP), options.clipping().toString());
+        requireSame(file, "curriculum", meta.getOrDefault(META_CURRICULUM, "none"),
+                curriculum == null ? "none" : curriculumKey(curriculum));
         Trainer t = new Trainer(ck.config(), task, options, kernels, ck.params());
         try {
+            if (curriculum != null) {
+                curriculum.restore((int) parseLong(meta, META_CURRICULUM_LEVEL, file));
+                t.setCurriculum(curriculum);
+            }
             t.sequences = parseLong(meta, META_SEQUENCES, file);
             t.batches = parseLong(meta, META_BATCHES, file);
             t.skippedBatches = parseLong(meta, META_SKIPPED, file);
@@ -470,9 +524,9 @@ public final class Trainer implements AutoCloseable {
         public double bitErrorsPerSequence() { return (double) bitErrors / sequences; }
     }
 
-    /** Evaluates on {@code options.evalSize()} fresh sequences of the training task. */
+    /** Evaluates on {@code options.evalSize()} fresh sequences of the current training task. */
     public Evaluation evaluate() {
-        return evaluate(task, options.evalSize(), evalSeed(options.seed(), evaluations++));
+        return evaluate(currentTask(), options.evalSize(), evalSeed(options.seed(), evaluations++));
     }
 
     /**

@@ -11,6 +11,10 @@ public interface TrainingListener {
     default void evaluation(Trainer trainer, Progress progress) {
     }
 
+    /** After an evaluation widened the curriculum's length range. */
+    default void curriculum(Trainer trainer, ntm.engine.task.Curriculum curriculum) {
+    }
+
     /**
      * A learning-curve point.
      *
