@@ -3,6 +3,7 @@ package ntm.engine.controller;
 import java.lang.foreign.MemorySegment;
 
 import ntm.engine.util.SegmentOps;
+import ntm.engine.util.Affine;
 import ntm.kernels.Kernels;
 
 /**
@@ -24,14 +25,14 @@ public final class FeedforwardLayer {
 
     /**
      * Forward: {@code x} {@code [batch][in]} with stride {@code ldx}, {@code h} {@code [batch][H]}
-     * out with stride {@code ldh}, both in {@code a}.
+     * out with stride {@code ldh}, both in {@code a}. W is at {@code wOff} in {@code w} with row
+     * stride {@code ldw}, stored {@code [H, in]} or, when {@code transposed}, {@code [in, H]}.
      */
-    public void forward(MemorySegment p, long wOff, long bOff, MemorySegment a,
+    public void forward(MemorySegment w, long wOff, int ldw, boolean transposed, long bOff, MemorySegment a,
                         long x, int ldx, long h, int ldh, int batch) {
-        k.gemm(p, wOff, hidden, in, in, a, x, ldx, a, h, ldh, batch, false);
+        Affine.forward(k, w, wOff, ldw, transposed, false, bOff, in, hidden, a, x, ldx, h, ldh, batch);
         for (int b = 0; b < batch; b++) {
             long hb = h + (long) b * ldh;
-            k.axpy(1f, p, bOff, a, hb, hidden);
             k.tanh(a, hb, a, hb, hidden);
         }
     }

@@ -4,6 +4,7 @@ import static ntm.kernels.Buffers.F32;
 
 import java.lang.foreign.MemorySegment;
 
+import ntm.engine.util.Affine;
 import ntm.kernels.Kernels;
 
 /**
@@ -36,23 +37,24 @@ public final class LstmLayer {
     /**
      * Forward over {@code batch} rows.
      *
-     * @param p      parameters; W at {@code wOff}, b at {@code bOff}
+     * @param w      weights: W at {@code wOff} with row stride {@code ldw}, stored {@code [4H, in+H]}
+     *               or, when {@code transposed}, {@code [in+H, 4H]}; b at {@code bOff}
      * @param a      activations, every buffer below in this segment
      * @param xcat   {@code [batch][in + H]} input rows {@code [in ; h_prev]}, stride {@code ld}
      * @param cPrev  {@code [batch][H]} previous cell state, stride {@code ldcPrev} (0: one row for all)
-     * @param gates  {@code [batch][4H]} out: activated gates i, f, g, o
+     * @param gates  {@code [batch][4H]} out: activated gates i, f, g, o (room for 4H rounded up to 16)
      * @param cell   {@code [batch][H]} out: c
      * @param tanhC  {@code [batch][H]} out: tanh(c)
      * @param h      {@code [batch][H]} out: h, stride {@code ldh}
      */
-    public void forward(MemorySegment p, long wOff, long bOff, MemorySegment a,
+    public void forward(MemorySegment w, long wOff, int ldw, boolean transposed, long bOff, MemorySegment a,
                         long xcat, long cPrev, int ldcPrev, long gates, long cell, long tanhC, int ld,
                         long h, int ldh, int batch) {
         int hs = hidden;
-        k.gemm(p, wOff, 4 * hs, in + hs, in + hs, a, xcat, ld, a, gates, ld, batch, false);
+        // z = W [in ; h_prev] + b
+        Affine.forward(k, w, wOff, ldw, transposed, true, bOff, in + hs, 4 * hs, a, xcat, ld, gates, ld, batch);
         for (int b = 0; b < batch; b++) {
             long gb = gates + (long) b * ld;
-            k.axpy(1f, p, bOff, a, gb, 4 * hs);
             k.sigmoid(a, gb, a, gb, 2 * hs);                       // i, f
             k.tanh(a, gb + 2L * hs, a, gb + 2L * hs, hs);          // g
             k.sigmoid(a, gb + 3L * hs, a, gb + 3L * hs, hs);       // o

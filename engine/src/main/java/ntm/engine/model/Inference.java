@@ -13,8 +13,10 @@ import ntm.kernels.Kernels;
  * (controller h and c, reads, weightings, memory), for embedding. Only the current state is kept:
  * two row slots that alternate, and a memory written in place.
  *
- * <p>Not thread-safe: one instance per caller. The parameters are only read. After construction
- * a step allocates nothing. Every input is validated before any state changes, so a rejected
+ * <p>Not thread-safe: one instance per caller. The parameters are only read; the layer weights
+ * are copied once, transposed, for the faster product form (see {@code ForwardWeights}), so
+ * later changes to the parameter segment are not seen. After construction a step allocates
+ * nothing. Every input is validated before any state changes, so a rejected
  * call leaves the state as it was.
  */
 public final class Inference {
@@ -23,6 +25,7 @@ public final class Inference {
     private final Stepper stepper;
     private final Tape tape;
     private final MemorySegment params;
+    private final ForwardWeights weights;
     private final Kernels k;
     private final int batch;
     private final int inputFloats;
@@ -41,9 +44,11 @@ public final class Inference {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batch);
         }
         this.batch = batch;
-        this.stepper = new Stepper(config, kernels, batch, 2, 1, false, Arena.ofAuto());
+        Arena arena = Arena.ofAuto();
+        this.stepper = new Stepper(config, kernels, batch, 2, 1, false, arena);
         stepper.checkParams(params, "params");
         this.params = params;
+        this.weights = ForwardWeights.transposed(stepper, params, arena);
         this.tape = stepper.tape;
         this.inputFloats = batch * config.inputSize();
         this.outputFloats = batch * config.outputSize();
@@ -115,7 +120,7 @@ public final class Inference {
         for (int b = 0; b < batch; b++) {
             Buffers.copy(inputs, b * t.x, t.seg, t.row(next, b) + t.xcat[0], t.x);
         }
-        stepper.step(params, first, next ^ 1, next, 0, 0, batch);
+        stepper.step(params, weights, first, next ^ 1, next, 0, 0, batch);
         cur = next;
         first = false;
     }

@@ -2,6 +2,7 @@ package ntm.engine.model;
 
 import java.lang.foreign.MemorySegment;
 
+import ntm.engine.util.Affine;
 import ntm.kernels.Kernels;
 
 /**
@@ -20,12 +21,14 @@ final class Linear {
         this.out = out;
     }
 
-    /** {@code y[b] = W x[b] + bias}: x {@code [batch][in]} stride {@code ldx}, y {@code [batch][out]} stride {@code ldy}, both in {@code a}. */
-    void forward(MemorySegment p, long wOff, long bOff, MemorySegment a, long x, int ldx, long y, int ldy, int batch) {
-        k.gemm(p, wOff, out, in, in, a, x, ldx, a, y, ldy, batch, false);
-        for (int b = 0; b < batch; b++) {
-            k.axpy(1f, p, bOff, a, y + (long) b * ldy, out);
-        }
+    /**
+     * {@code y[b] = W x[b] + bias}: W at {@code wOff} in {@code w} (row stride {@code ldw},
+     * transposed or not), x {@code [batch][in]} stride {@code ldx}, y {@code [batch][out]} stride
+     * {@code ldy}, both in {@code a}; each y row must have room for {@code out} rounded up to 16.
+     */
+    void forward(MemorySegment w, long wOff, int ldw, boolean transposed, long bOff,
+                 MemorySegment a, long x, int ldx, long y, int ldy, int batch) {
+        Affine.forward(k, w, wOff, ldw, transposed, true, bOff, in, out, a, x, ldx, y, ldy, batch);
     }
 
     /** {@code dW += dy^T x}, {@code dbias += sum_b dy}, {@code dx += W^T dy}. */

@@ -82,6 +82,11 @@ public final class Network implements AutoCloseable {
         return maxSteps;
     }
 
+    /** Off-heap bytes of the tape (activations, memories and gradient carries), allocated once. */
+    public long tapeBytes() {
+        return tape.seg.byteSize();
+    }
+
     /**
      * Runs {@code batch[from .. from+count-1]} forward and backward: accumulates
      * {@code gradScale * d(sum of the sequences' losses)/d(params)} into {@code grads} (which the
@@ -104,7 +109,7 @@ public final class Network implements AutoCloseable {
             }
             activeAt[t] = active;
             putInputs(t, t, active);
-            stepper.step(params, t == 0, t - 1, t, t, t + 1, active);
+            stepper.step(params, stepper.direct, t == 0, t - 1, t, t, t + 1, active);
             score(t, t, active, gradScale, stats);
         }
         backward(params, grads, steps, count);
@@ -127,7 +132,7 @@ public final class Network implements AutoCloseable {
             }
             int cur = t & 1;
             putInputs(t, cur, active);
-            stepper.step(params, t == 0, cur ^ 1, cur, 0, 0, active);
+            stepper.step(params, stepper.direct, t == 0, cur ^ 1, cur, 0, 0, active);
             score(t, cur, active, 0f, stats);
         }
         stats.sequences += count;
@@ -324,7 +329,7 @@ public final class Network implements AutoCloseable {
                 // M_t = erase/add(M_{t-1}): dMem becomes the gradient of M_{t-1}
                 st.memory.writeBackward(a, mem, t.writes, row + t.w + wWrite, t.ld,
                         row + t.act + eaWrite + t.eraseInWrite(), row + t.act + eaWrite + t.addInWrite(),
-                        t.writeParams, d, gr + t.dMem, gr + t.dW + wWrite,
+                        t.writeStride, d, gr + t.dMem, gr + t.dW + wWrite,
                         gr + t.dAct + eaWrite + t.eraseInWrite(), gr + t.dAct + eaWrite + t.addInWrite());
                 for (int r = 0; r < t.reads; r++) {
                     st.memory.readBackward(a, row + t.w + (long) r * t.ld, mem, d,

@@ -26,11 +26,13 @@ public final class OutputLayer {
 
     /**
      * Forward over {@code batch} rows of stride {@code ld} in {@code a}: {@code pre} gets the
-     * unclipped logits (kept for the backward pass), {@code y} the clipped ones.
+     * unclipped logits (kept for the backward pass; room for Y rounded up to 16), {@code y} the
+     * clipped ones. W_y is at {@code wOff} in {@code w} with row stride {@code ldw}, stored
+     * transposed or not.
      */
-    public void forward(MemorySegment p, long wOff, long bOff, MemorySegment a, long in, long pre, long y,
-                        int ld, int batch) {
-        linear.forward(p, wOff, bOff, a, in, ld, pre, ld, batch);
+    public void forward(MemorySegment w, long wOff, int ldw, boolean transposed, long bOff,
+                        MemorySegment a, long in, long pre, long y, int ld, int batch) {
+        linear.forward(w, wOff, ldw, transposed, bOff, a, in, ld, pre, ld, batch);
         for (int b = 0; b < batch; b++) {
             long r = (long) b * ld;
             k.clip(a, pre + r, a, y + r, out, clip);

@@ -47,6 +47,8 @@ final class Stepper {
     final long[] initWeight;
     final long initMemory;
     final long paramFloats;
+    /** The row-major weights in place in the parameters (training and evaluation). */
+    final ForwardWeights direct;
 
     Stepper(NtmConfig config, Kernels kernels, int batch, int slots, int memSlots, boolean gradients, Arena arena) {
         this.config = config;
@@ -99,6 +101,7 @@ final class Stepper {
         addressing = new Addressing(kernels, config.memoryRows(), config.memoryWidth(), memory.ld(),
                 config.shiftRange(), tape.location, arena);
         output = new OutputLayer(kernels, config.outputInputSize(), config.outputSize(), config.clip());
+        direct = ForwardWeights.direct(this);
     }
 
     /** Checks that a parameter (or gradient) segment is large enough for the layout. */
@@ -138,13 +141,15 @@ final class Stepper {
     }
 
     /**
-     * One forward step for sequences {@code 0..active-1}. The caller has put x_t at
+     * One forward step for sequences {@code 0..active-1}, with the layer weights found through
+     * {@code fw} (the parameters themselves, or a transposed copy). The caller has put x_t at
      * {@code tape.row(cur, b) + tape.xcat[0]}. With {@code first}, the previous state is the
      * initial state (and M0 is copied into memory slot {@code memPrev}); otherwise it is read
      * from row slot {@code prev}. The memory before the step is in slot {@code memPrev}, the one
      * after goes to {@code memCur} (the same slot writes in place).
      */
-    void step(MemorySegment p, boolean first, int prev, int cur, int memPrev, int memCur, int active) {
+    void step(MemorySegment p, ForwardWeights fw, boolean first, int prev, int cur, int memPrev, int memCur,
+              int active) {
         Tape t = tape;
         MemorySegment a = t.seg;
         int ld = t.rowFloats;
@@ -172,17 +177,22 @@ final class Stepper {
         }
 
         long base = t.row(cur, 0);
+        MemorySegment w = fw.segment(p);
+        boolean tr = fw.transposed;
         for (int l = 0; l < t.layers; l++) {
             if (t.lstm) {
                 long cPrev = first ? t.zeros : t.row(prev, 0) + t.cell[l];
-                lstm[l].forward(p, layerW[l], layerB[l], a, base + t.xcat[l], cPrev, first ? 0 : ld,
-                        base + t.gates[l], base + t.cell[l], base + t.tanhC[l], ld, base + t.hOut(l), ld, active);
+                lstm[l].forward(w, fw.layerW[l], fw.layerLd[l], tr, fw.layerB[l], a, base + t.xcat[l], cPrev,
+                        first ? 0 : ld, base + t.gates[l], base + t.cell[l], base + t.tanhC[l], ld,
+                        base + t.hOut(l), ld, active);
             } else {
-                ff[l].forward(p, layerW[l], layerB[l], a, base + t.xcat[l], ld, base + t.hOut(l), ld, active);
+                ff[l].forward(w, fw.layerW[l], fw.layerLd[l], tr, fw.layerB[l], a, base + t.xcat[l], ld,
+                        base + t.hOut(l), ld, active);
             }
         }
         for (int h = 0; h < t.heads; h++) {
-            linear(h).forward(p, headW[h], headB[h], a, base + t.outIn, ld, base + t.pre + t.headParam(h), ld, active);
+            linear(h).forward(w, fw.headW[h], fw.headLd[h], tr, fw.headB[h], a, base + t.outIn, ld,
+                    base + t.pre + t.headParam(h), ld, active);
         }
 
         long wWrite = (long) t.reads * t.ld;
@@ -206,8 +216,9 @@ final class Stepper {
                 memory.read(a, row + t.w + (long) r * t.ld, mem, row + t.outIn + t.hidden + (long) r * t.m);
             }
             memory.write(a, mem, t.mem(memCur, b), t.writes, row + t.w + wWrite, t.ld,
-                    row + eaWrite + t.eraseInWrite(), row + eaWrite + t.addInWrite(), t.writeParams);
+                    row + eaWrite + t.eraseInWrite(), row + eaWrite + t.addInWrite(), t.writeStride);
         }
-        output.forward(p, outW, outB, a, base + t.outIn, base + t.logitsPre, base + t.logits, ld, active);
+        output.forward(w, fw.outW, fw.outLd, tr, fw.outB, a, base + t.outIn, base + t.logitsPre, base + t.logits,
+                ld, active);
     }
 }

@@ -41,8 +41,11 @@ final class Tape {
     final int ld;
     /** Floats of one memory. */
     final int memFloats;
-    final int readParams;
-    final int writeParams;
+    /** Floats between consecutive read heads' parameters: P_read rounded up to 16. */
+    final int readStride;
+    /** Floats between consecutive write heads' parameters: P_write rounded up to 16. */
+    final int writeStride;
+    /** Floats of all heads' parameters, each head starting on a 16-float boundary. */
     final int headParams;
 
     final int slots;
@@ -59,7 +62,10 @@ final class Tape {
     final int[] tanhC;
     /** [o ; r_1 .. r_R]: the output layer's input; o is the top layer's h. */
     final int outIn;
-    /** Raw (pre-clip) head parameters, all heads, read heads first. */
+    /**
+     * Raw (pre-clip) head parameters, all heads, read heads first, each on a 16-float boundary
+     * (so a product may fill the padding of a head's slot).
+     */
     final int pre;
     /** Activated head parameters, same layout as {@link #pre}. */
     final int act;
@@ -125,9 +131,9 @@ final class Tape {
         this.location = c.addressing() == NtmConfig.Addressing.CONTENT_LOCATION;
         this.ld = Buffers.alignUp(n);
         this.memFloats = m * ld;
-        this.readParams = c.readHeadParams();
-        this.writeParams = c.writeHeadParams();
-        this.headParams = reads * readParams + writes * writeParams;
+        this.readStride = Buffers.alignUp(c.readHeadParams());
+        this.writeStride = Buffers.alignUp(c.writeHeadParams());
+        this.headParams = reads * readStride + writes * writeStride;
         this.slots = slots;
         this.memSlots = memSlots;
         this.batch = batch;
@@ -233,7 +239,7 @@ final class Tape {
 
     /** Offset of head h's parameters within {@link #pre} / {@link #act} (read heads first). */
     int headParam(int h) {
-        return h < reads ? h * readParams : reads * readParams + (h - reads) * writeParams;
+        return h < reads ? h * readStride : reads * readStride + (h - reads) * writeStride;
     }
 
     /** Offset of the write heads' erase vector e within the activated parameters of write head 0. */

@@ -200,7 +200,8 @@ class NtmSessionTest {
             s.stepLogits(x, logits);
             p.step(x, probs);
             for (int j = 0; j < Y; j++) {
-                assertEquals(rec.logits()[t * Y + j], logits[j], 0f, "logit " + j + " at step " + t);
+                // sessions use transposed weights (another summation order): float rounding only
+                assertEquals(rec.logits()[t * Y + j], logits[j], 1e-4f, "logit " + j + " at step " + t);
                 assertEquals(1 / (1 + Math.exp(-logits[j])), probs[j], 1e-6, "probability " + j + " at step " + t);
             }
         }

@@ -28,11 +28,16 @@ import ntm.kernels.KernelProvider;
  * code is compiled, and a recompilation while warming up can allocate a few dozen bytes once
  * (measured: 72, 744 and 80 bytes in early rounds of 1,000 steps, then zero for good). Each check
  * therefore runs rounds of calls until five consecutive rounds allocate nothing, and fails if
- * that does not happen within 40 rounds. No slack is allowed in the steady state.
+ * that does not happen within {@link #WARM_UP_NANOS}. No slack is allowed in the steady state.
  */
 class ZeroAllocationTest {
 
-    private static final int ROUNDS = 40;
+    /**
+     * Time allowed to reach the steady state. C2 compiles the Vector API kernels in the
+     * background and, on a busy 2-core machine, can need tens of seconds for the largest ones;
+     * until then they run in the Java fallback, which allocates.
+     */
+    private static final long WARM_UP_NANOS = 90_000_000_000L;
     private static final int CONFIRM_ROUNDS = 5;
 
     private static final com.sun.management.ThreadMXBean THREADS =
@@ -44,13 +49,14 @@ class ZeroAllocationTest {
 
     /**
      * Runs rounds until {@link #CONFIRM_ROUNDS} consecutive rounds allocate nothing (then returns
-     * 0), or {@link #ROUNDS} rounds have passed (then returns the bytes of the last round).
+     * 0), or the warm-up time has passed (then returns the bytes of the last round).
      */
     private static long steadyStateBytes(Runnable round) {
         allocated();    // the counter's own first call may allocate
         int zeros = 0;
         long last = -1;
-        for (int i = 0; i < ROUNDS && zeros < CONFIRM_ROUNDS; i++) {
+        long start = System.nanoTime();
+        while (zeros < CONFIRM_ROUNDS && System.nanoTime() - start < WARM_UP_NANOS) {
             long before = allocated();
             round.run();
             last = allocated() - before;
