@@ -1,13 +1,43 @@
 package ntm.kernels;
 
+import static ntm.kernels.VectorMath.E2;
+import static ntm.kernels.VectorMath.E3;
+import static ntm.kernels.VectorMath.E4;
+import static ntm.kernels.VectorMath.E5;
+import static ntm.kernels.VectorMath.E6;
+import static ntm.kernels.VectorMath.EXP_HI;
+import static ntm.kernels.VectorMath.EXP_LO;
+import static ntm.kernels.VectorMath.L1;
+import static ntm.kernels.VectorMath.L2;
+import static ntm.kernels.VectorMath.L3;
+import static ntm.kernels.VectorMath.LN2_HI;
+import static ntm.kernels.VectorMath.LN2_LO;
+import static ntm.kernels.VectorMath.LOG2_E;
+import static ntm.kernels.VectorMath.MANTISSA;
+import static ntm.kernels.VectorMath.SHIFTER;
+import static ntm.kernels.VectorMath.SHIFTER_BITS;
+import static ntm.kernels.VectorMath.SIGN_BIT;
+import static ntm.kernels.VectorMath.SQRT_HALF_BITS;
+import static ntm.kernels.VectorMath.SQRT_HALF_SHIFT;
+import static ntm.kernels.VectorMath.T11;
+import static ntm.kernels.VectorMath.T3;
+import static ntm.kernels.VectorMath.T5;
+import static ntm.kernels.VectorMath.T7;
+import static ntm.kernels.VectorMath.T9;
+import static ntm.kernels.VectorMath.TANH_CLAMP;
+import static ntm.kernels.VectorMath.TANH_SMALL;
+import static ntm.kernels.VectorMath.TWO_23;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Objects;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -36,6 +66,18 @@ import jdk.incubator.vector.VectorSpecies;
  * for that budget (the larger backward kernels are split into per-block methods that pass only
  * segments, offsets and scalars).
  *
+ * <p><b>Determinism.</b> A seed fixes every bit of a run, whatever the JIT did. The Vector API's
+ * {@code reduceLanes(ADD)} and its transcendental {@code lanewise} operators give different bits in
+ * its Java fallback (interpreter, C1) and in C2's intrinsics (tree reductions, SVML-style stubs), so
+ * this class uses neither. Every lane sum is the fold
+ * {@code for (half = L/2; half > 0; half /= 2) acc = acc + acc rotated by half}, then lane 0: the
+ * fixed pairwise order {@code ((v0 + v8) + (v4 + v12)) + ((v2 + v10) + (v6 + v14)) + ...}. exp,
+ * log and log1p are {@code expAt}, {@code logAt} and {@code log1pAt}: {@link VectorMath}'s
+ * operations in Vector API calls, in place on a vector of memory (the output's own floats serve as
+ * scratch), so that, by the rule above, no vector crosses a call. Scalar tails call
+ * {@link VectorMath}'s twins, so an element's exp, log, sigmoid, tanh or softplus has the same bits
+ * in a tail as in a vector lane.
+ *
  * <p>The NTM memory is column-major (see {@link Kernels}), so the content-addressing, read and
  * write kernels run over vectors of <em>rows</em>: for each column j, one fused multiply-add over
  * whole vectors of rows with the scalar k_j, e_j or a_j broadcast.
@@ -45,7 +87,6 @@ public abstract sealed class SimdKernels implements Kernels
 
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
-    private static final VectorOperators.Associative ADD = VectorOperators.ADD;
 
     SimdKernels() {
     }
@@ -164,6 +205,77 @@ public abstract sealed class SimdKernels implements Kernels
         }
     }
 
+    // ---------------------------------------------------------------- deterministic exp and log
+
+    /**
+     * {@code e^x} for the vector of floats at byte offset {@code at}, in place: {@link VectorMath#exp}'s
+     * operations lane by lane (see that method for the algorithm and its special values).
+     */
+    void expAt(MemorySegment s, long at) {
+        VectorSpecies<Float> sp = species();
+        FloatVector xc = FloatVector.fromMemorySegment(sp, s, at, ORDER).max(EXP_LO).min(EXP_HI);
+        FloatVector t = xc.fma(LOG2_E, SHIFTER);
+        FloatVector n = t.sub(SHIFTER);
+        FloatVector r = n.fma(FloatVector.broadcast(sp, -LN2_HI), xc);
+        r = n.fma(FloatVector.broadcast(sp, -LN2_LO), r);
+        FloatVector h = r.fma(E6, E5).fma(r, FloatVector.broadcast(sp, E4))
+                .fma(r, FloatVector.broadcast(sp, E3)).fma(r, FloatVector.broadcast(sp, E2));
+        FloatVector p = h.fma(r.mul(r), r).add(1f);
+        IntVector ni = t.reinterpretAsInts().sub(SHIFTER_BITS);
+        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+        IntVector n2 = ni.sub(n1);
+        FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        p.mul(s1).mul(s2).intoMemorySegment(s, at, ORDER);
+    }
+
+    /** {@code ln x} for the vector at byte offset {@code at}, in place, as {@link VectorMath#log}. */
+    void logAt(MemorySegment s, long at) {
+        logAt(s, at, false);
+    }
+
+    /** {@code ln(1 + u)} for the vector at byte offset {@code at}, in place, as {@link VectorMath#log1p}. */
+    void log1pAt(MemorySegment s, long at) {
+        logAt(s, at, true);
+    }
+
+    /**
+     * {@link VectorMath}'s {@code log(w, c)}: {@code ln w + c} with the specials of w, where w and c
+     * are x and 0 for ln x, and for ln(1 + u) w = 1 + u and c the rounding error of that sum over w.
+     */
+    private void logAt(MemorySegment s, long at, boolean onePlus) {
+        VectorSpecies<Float> sp = species();
+        FloatVector u = FloatVector.fromMemorySegment(sp, s, at, ORDER);
+        FloatVector w = u;
+        FloatVector c = FloatVector.zero(sp);
+        if (onePlus) {
+            w = u.add(1f);
+            c = u.sub(w.sub(1f)).div(w);
+        }
+        VectorMask<Float> tiny = w.compare(VectorOperators.LT, Float.MIN_NORMAL);
+        FloatVector ws = w.blend(w.mul(TWO_23), tiny);
+        FloatVector bias = FloatVector.zero(sp).blend(23f, tiny);
+        IntVector ix = ws.reinterpretAsInts().add(SQRT_HALF_SHIFT);
+        FloatVector k = ix.lanewise(VectorOperators.ASHR, 23).add(SHIFTER_BITS - 127).reinterpretAsFloats()
+                .sub(SHIFTER).sub(bias);
+        FloatVector f = ix.and(MANTISSA).add(SQRT_HALF_BITS).reinterpretAsFloats().sub(1f);
+        // ln(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2)), s = f / (2 + f)
+        FloatVector sf = f.div(f.add(2f));
+        FloatVector z = sf.mul(sf);
+        FloatVector hfsq = f.mul(f).mul(0.5f);
+        FloatVector r = z.fma(L3, L2).fma(z, FloatVector.broadcast(sp, L1)).mul(z);
+        FloatVector lp = sf.fma(hfsq.add(r), hfsq.neg()).add(f);
+        FloatVector y = k.fma(FloatVector.broadcast(sp, LN2_HI), k.fma(FloatVector.broadcast(sp, LN2_LO), lp.add(c)));
+        // the specials of w: NaN and +Inf give themselves, 0 gives -Inf, negative gives NaN
+        y = y.blend(w, w.compare(VectorOperators.NE, w).or(w.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY)));
+        y = y.blend(Float.NEGATIVE_INFINITY, w.compare(VectorOperators.EQ, 0f));
+        y = y.blend(Float.NaN, w.compare(VectorOperators.LT, 0f));
+        if (onePlus) {
+            y = y.blend(u, u.compare(VectorOperators.EQ, 0f));
+        }
+        y.intoMemorySegment(s, at, ORDER);
+    }
+
     /** Dot product of n floats at byte offsets {@code a} of {@code as} and {@code b} of {@code bs}. */
     private float dotAt(MemorySegment as, long a, MemorySegment bs, long b, int n) {
         VectorSpecies<Float> sp = species();
@@ -193,7 +305,10 @@ public abstract sealed class SimdKernels implements Kernels
             acc0 = FloatVector.fromMemorySegment(sp, as, a + bytes(i), ORDER)
                     .fma(FloatVector.fromMemorySegment(sp, bs, b + bytes(i), ORDER), acc0);
         }
-        float s = acc0.reduceLanes(ADD);
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            acc0 = acc0.add(acc0.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        }
+        float s = acc0.lane(0);
         for (; i < n; i++) {
             s += get(as, a + bytes(i)) * get(bs, b + bytes(i));
         }
@@ -260,15 +375,17 @@ public abstract sealed class SimdKernels implements Kernels
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector e = FloatVector.fromMemorySegment(sp, xs, x + o, ORDER).mul(factor).sub(max)
-                    .lanewise(VectorOperators.EXP);
-            e.intoMemorySegment(ys, y + o, ORDER);
-            total = total.add(e);
+            FloatVector.fromMemorySegment(sp, xs, x + o, ORDER).mul(factor).sub(max).intoMemorySegment(ys, y + o, ORDER);
+            expAt(ys, y + o);
+            total = total.add(FloatVector.fromMemorySegment(sp, ys, y + o, ORDER));
         }
-        float s = total.reduceLanes(ADD);
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            total = total.add(total.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        }
+        float s = total.lane(0);
         for (; i < n; i++) {
             long o = bytes(i);
-            float e = (float) Math.exp(factor * get(xs, x + o) - max);
+            float e = VectorMath.exp(factor * get(xs, x + o) - max);
             put(ys, y + o, e);
             s += e;
         }
@@ -379,10 +496,17 @@ public abstract sealed class SimdKernels implements Kernels
                 a2 = FloatVector.fromMemorySegment(sp, ws, w2 + o, ORDER).fma(xv, a2);
                 a3 = FloatVector.fromMemorySegment(sp, ws, w3 + o, ORDER).fma(xv, a3);
             }
-            float s0 = a0.reduceLanes(ADD);
-            float s1 = a1.reduceLanes(ADD);
-            float s2 = a2.reduceLanes(ADD);
-            float s3 = a3.reduceLanes(ADD);
+            for (int half = v >> 1; half > 0; half >>= 1) {
+                VectorShuffle<Float> fold = VectorShuffle.iota(sp, half, 1, true);
+                a0 = a0.add(a0.rearrange(fold));
+                a1 = a1.add(a1.rearrange(fold));
+                a2 = a2.add(a2.rearrange(fold));
+                a3 = a3.add(a3.rearrange(fold));
+            }
+            float s0 = a0.lane(0);
+            float s1 = a1.lane(0);
+            float s2 = a2.lane(0);
+            float s3 = a3.lane(0);
             for (int c = bound; c < cols; c++) {
                 long o = bytes(c);
                 float xc = get(xs, x + o);
@@ -544,14 +668,25 @@ public abstract sealed class SimdKernels implements Kernels
                 a3 = va.fma(v3, a3);
                 b3 = vb.fma(v3, b3);
             }
-            float sa0 = a0.reduceLanes(ADD);
-            float sa1 = a1.reduceLanes(ADD);
-            float sa2 = a2.reduceLanes(ADD);
-            float sa3 = a3.reduceLanes(ADD);
-            float sb0 = b0.reduceLanes(ADD);
-            float sb1 = b1.reduceLanes(ADD);
-            float sb2 = b2.reduceLanes(ADD);
-            float sb3 = b3.reduceLanes(ADD);
+            for (int half = v >> 1; half > 0; half >>= 1) {
+                VectorShuffle<Float> fold = VectorShuffle.iota(sp, half, 1, true);
+                a0 = a0.add(a0.rearrange(fold));
+                a1 = a1.add(a1.rearrange(fold));
+                a2 = a2.add(a2.rearrange(fold));
+                a3 = a3.add(a3.rearrange(fold));
+                b0 = b0.add(b0.rearrange(fold));
+                b1 = b1.add(b1.rearrange(fold));
+                b2 = b2.add(b2.rearrange(fold));
+                b3 = b3.add(b3.rearrange(fold));
+            }
+            float sa0 = a0.lane(0);
+            float sa1 = a1.lane(0);
+            float sa2 = a2.lane(0);
+            float sa3 = a3.lane(0);
+            float sb0 = b0.lane(0);
+            float sb1 = b1.lane(0);
+            float sb2 = b2.lane(0);
+            float sb3 = b3.lane(0);
             for (int c = bound; c < cols; c++) {
                 long o = bytes(c);
                 float wac = get(ws, wa + o);
@@ -764,12 +899,16 @@ public abstract sealed class SimdKernels implements Kernels
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector e = FloatVector.fromMemorySegment(sp, x, xAt + o, ORDER).neg().lanewise(VectorOperators.EXP);
-            one.div(one.add(e)).intoMemorySegment(y, yAt + o, ORDER);
+            FloatVector xv = FloatVector.fromMemorySegment(sp, x, xAt + o, ORDER);
+            // VectorMath.sigmoid: e = e^-|x|, then 1 / (1 + e) or e / (1 + e); y holds e meanwhile
+            xv.abs().neg().intoMemorySegment(y, yAt + o, ORDER);
+            expAt(y, yAt + o);
+            FloatVector e = FloatVector.fromMemorySegment(sp, y, yAt + o, ORDER);
+            one.blend(e, xv.compare(VectorOperators.LT, 0f)).div(e.add(1f)).intoMemorySegment(y, yAt + o, ORDER);
         }
         for (; i < n; i++) {
             long o = bytes(i);
-            put(y, yAt + o, ScalarKernels.sigmoid(get(x, xAt + o)));
+            put(y, yAt + o, VectorMath.sigmoid(get(x, xAt + o)));
         }
     }
 
@@ -783,15 +922,28 @@ public abstract sealed class SimdKernels implements Kernels
         long yAt = at(y, yOff, n);
         int v = sp.length();
         int bound = n & -v;
+        FloatVector one = FloatVector.broadcast(sp, 1f);
+        FloatVector two = FloatVector.broadcast(sp, 2f);
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector.fromMemorySegment(sp, x, xAt + o, ORDER).lanewise(VectorOperators.TANH).intoMemorySegment(y,
-                    yAt + o, ORDER);
+            // VectorMath.tanh: an odd polynomial below 0.625, 1 - 2 / (e^{2|x|} + 1) above, on |x|,
+            // then x's sign bit; y holds e^{2|x|} meanwhile
+            FloatVector xv = FloatVector.fromMemorySegment(sp, x, xAt + o, ORDER);
+            FloatVector a = xv.abs();
+            FloatVector a2 = a.mul(a);
+            FloatVector q = a2.fma(T11, T9).fma(a2, FloatVector.broadcast(sp, T7))
+                    .fma(a2, FloatVector.broadcast(sp, T5)).fma(a2, FloatVector.broadcast(sp, T3));
+            FloatVector small = a.mul(a2).fma(q, a);
+            a.min(TANH_CLAMP).mul(2f).intoMemorySegment(y, yAt + o, ORDER);
+            expAt(y, yAt + o);
+            FloatVector big = one.sub(two.div(FloatVector.fromMemorySegment(sp, y, yAt + o, ORDER).add(1f)));
+            small.blend(big, a.compare(VectorOperators.GE, TANH_SMALL)).reinterpretAsInts()
+                    .or(xv.reinterpretAsInts().and(SIGN_BIT)).reinterpretAsFloats().intoMemorySegment(y, yAt + o, ORDER);
         }
         for (; i < n; i++) {
             long o = bytes(i);
-            put(y, yAt + o, (float) Math.tanh(get(x, xAt + o)));
+            put(y, yAt + o, VectorMath.tanh(get(x, xAt + o)));
         }
     }
 
@@ -808,14 +960,16 @@ public abstract sealed class SimdKernels implements Kernels
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
+            // VectorMath.softplus: log1p(e^-|x|) + max(x, 0), computed in place in y
             FloatVector xv = FloatVector.fromMemorySegment(sp, x, xAt + o, ORDER);
-            // log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large |x|
-            FloatVector tail = xv.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P);
-            xv.max(0f).add(tail).intoMemorySegment(y, yAt + o, ORDER);
+            xv.abs().neg().intoMemorySegment(y, yAt + o, ORDER);
+            expAt(y, yAt + o);
+            log1pAt(y, yAt + o);
+            FloatVector.fromMemorySegment(sp, y, yAt + o, ORDER).add(xv.max(0f)).intoMemorySegment(y, yAt + o, ORDER);
         }
         for (; i < n; i++) {
             long o = bytes(i);
-            put(y, yAt + o, ScalarKernels.softplus(get(x, xAt + o)));
+            put(y, yAt + o, VectorMath.softplus(get(x, xAt + o)));
         }
     }
 
@@ -889,14 +1043,18 @@ public abstract sealed class SimdKernels implements Kernels
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector e = FloatVector.fromMemorySegment(sp, x, xAt + o, ORDER).neg().lanewise(VectorOperators.EXP);
-            FloatVector sig = one.div(one.add(e));
-            FloatVector.fromMemorySegment(sp, dy, dyAt + o, ORDER).fma(sig,
-                    FloatVector.fromMemorySegment(sp, dx, dxAt + o, ORDER)).intoMemorySegment(dx, dxAt + o, ORDER);
+            FloatVector xv = FloatVector.fromMemorySegment(sp, x, xAt + o, ORDER);
+            FloatVector acc = FloatVector.fromMemorySegment(sp, dx, dxAt + o, ORDER);
+            // sigmoid(x) as in the sigmoid kernel; dx holds e^-|x| meanwhile
+            xv.abs().neg().intoMemorySegment(dx, dxAt + o, ORDER);
+            expAt(dx, dxAt + o);
+            FloatVector e = FloatVector.fromMemorySegment(sp, dx, dxAt + o, ORDER);
+            FloatVector sig = one.blend(e, xv.compare(VectorOperators.LT, 0f)).div(e.add(1f));
+            FloatVector.fromMemorySegment(sp, dy, dyAt + o, ORDER).fma(sig, acc).intoMemorySegment(dx, dxAt + o, ORDER);
         }
         for (; i < n; i++) {
             long o = bytes(i);
-            put(dx, dxAt + o, get(dx, dxAt + o) + get(dy, dyAt + o) * ScalarKernels.sigmoid(get(x, xAt + o)));
+            put(dx, dxAt + o, get(dx, dxAt + o) + get(dy, dyAt + o) * VectorMath.sigmoid(get(x, xAt + o)));
         }
     }
 
@@ -1181,6 +1339,7 @@ public abstract sealed class SimdKernels implements Kernels
                                       MemorySegment dsim, long gAt, MemorySegment dkey, long dkAt,
                                       MemorySegment dmem, long dmAt) {
         VectorSpecies<Float> sp = species();
+        int v = sp.length();
         long vb = sp.vectorByteSize();
         FloatVector n0 = FloatVector.fromMemorySegment(sp, norms, nAt, ORDER);
         FloatVector n1 = FloatVector.fromMemorySegment(sp, norms, nAt + vb, ORDER);
@@ -1189,7 +1348,7 @@ public abstract sealed class SimdKernels implements Kernels
                 .div(n1.mul(keyNorm).add(COSINE_EPS));
         FloatVector ps0 = p0.mul(FloatVector.fromMemorySegment(sp, sim, sAt, ORDER));
         FloatVector ps1 = p1.mul(FloatVector.fromMemorySegment(sp, sim, sAt + vb, ORDER));
-        float q = ps0.mul(n0).add(ps1.mul(n1)).mul(invKeyNorm).reduceLanes(ADD);
+        FloatVector qv = ps0.mul(n0).add(ps1.mul(n1)).mul(invKeyNorm);
         FloatVector t0 = ps0.mul(keyNorm).div(n0).neg().blend(0f, n0.compare(VectorOperators.LE, 0f));
         FloatVector t1 = ps1.mul(keyNorm).div(n1).neg().blend(0f, n1.compare(VectorOperators.LE, 0f));
         for (int j = 0; j < m; j++) {
@@ -1202,9 +1361,16 @@ public abstract sealed class SimdKernels implements Kernels
                     .intoMemorySegment(dmem, dmAt + c, ORDER);
             t1.fma(m1, p1.fma(kj, FloatVector.fromMemorySegment(sp, dmem, dmAt + c + vb, ORDER)))
                     .intoMemorySegment(dmem, dmAt + c + vb, ORDER);
-            dkey.set(F, dkAt + kb, dkey.get(F, dkAt + kb) + p0.fma(m0, p1.mul(m1)).reduceLanes(ADD));
+            FloatVector dk = p0.fma(m0, p1.mul(m1));
+            for (int half = v >> 1; half > 0; half >>= 1) {
+                dk = dk.add(dk.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+            }
+            dkey.set(F, dkAt + kb, dkey.get(F, dkAt + kb) + dk.lane(0));
         }
-        return q;
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            qv = qv.add(qv.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        }
+        return qv.lane(0);
     }
 
     /** {@link #cosineBackwardRows2} for one vector of rows. */
@@ -1214,10 +1380,11 @@ public abstract sealed class SimdKernels implements Kernels
                                       MemorySegment dsim, long gAt, MemorySegment dkey, long dkAt,
                                       MemorySegment dmem, long dmAt) {
         VectorSpecies<Float> sp = species();
+        int v = sp.length();
         FloatVector n0 = FloatVector.fromMemorySegment(sp, norms, nAt, ORDER);
         FloatVector p = FloatVector.fromMemorySegment(sp, dsim, gAt, ORDER).div(n0.mul(keyNorm).add(COSINE_EPS));
         FloatVector ps = p.mul(FloatVector.fromMemorySegment(sp, sim, sAt, ORDER));
-        float q = ps.mul(n0).mul(invKeyNorm).reduceLanes(ADD);
+        FloatVector qv = ps.mul(n0).mul(invKeyNorm);
         FloatVector t = ps.mul(keyNorm).div(n0).neg().blend(0f, n0.compare(VectorOperators.LE, 0f));
         for (int j = 0; j < m; j++) {
             long c = j * ldb;
@@ -1226,9 +1393,16 @@ public abstract sealed class SimdKernels implements Kernels
             FloatVector kj = FloatVector.broadcast(sp, key.get(F, keyAt + kb));
             t.fma(mv, p.fma(kj, FloatVector.fromMemorySegment(sp, dmem, dmAt + c, ORDER)))
                     .intoMemorySegment(dmem, dmAt + c, ORDER);
-            dkey.set(F, dkAt + kb, dkey.get(F, dkAt + kb) + p.mul(mv).reduceLanes(ADD));
+            FloatVector dk = p.mul(mv);
+            for (int half = v >> 1; half > 0; half >>= 1) {
+                dk = dk.add(dk.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+            }
+            dkey.set(F, dkAt + kb, dkey.get(F, dkAt + kb) + dk.lane(0));
         }
-        return q;
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            qv = qv.add(qv.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        }
+        return qv.lane(0);
     }
 
     @Override
@@ -1270,7 +1444,10 @@ public abstract sealed class SimdKernels implements Kernels
                     dsimAt + o, ORDER);
             dbeta = FloatVector.fromMemorySegment(sp, sim, simAt + o, ORDER).fma(z, dbeta);
         }
-        float db = dbeta.reduceLanes(ADD);
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            dbeta = dbeta.add(dbeta.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        }
+        float db = dbeta.lane(0);
         for (; i < n; i++) {
             long o = bytes(i);
             float z = get(w, wAt + o) * (get(dw, dwAt + o) - s);
@@ -1340,7 +1517,10 @@ public abstract sealed class SimdKernels implements Kernels
             d.fma(hv, FloatVector.fromMemorySegment(sp, dwPrev, dwPrevAt + o, ORDER)).intoMemorySegment(dwPrev,
                     dwPrevAt + o, ORDER);
         }
-        float dgs = dg.reduceLanes(ADD);
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            dg = dg.add(dg.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        }
+        float dgs = dg.lane(0);
         for (; i < n; i++) {
             long o = bytes(i);
             float d = get(dwg, dwgAt + o);
@@ -1422,15 +1602,16 @@ public abstract sealed class SimdKernels implements Kernels
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector z = FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS)
-                    .lanewise(VectorOperators.LOG).mul(gamma);
+            FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS).intoMemorySegment(w, wAt + o, ORDER);
+            logAt(w, wAt + o);
+            FloatVector z = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER).mul(gamma);
             z.intoMemorySegment(w, wAt + o, ORDER);
             mx = mx.max(z);
         }
         float max = mx.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) {
             long o = bytes(i);
-            float z = gamma * (float) Math.log(get(ws, wsAt + o) + SHARPEN_EPS);
+            float z = gamma * VectorMath.log(get(ws, wsAt + o) + SHARPEN_EPS);
             put(w, wAt + o, z);
             max = Math.max(max, z);
         }
@@ -1460,17 +1641,23 @@ public abstract sealed class SimdKernels implements Kernels
             FloatVector base = FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS);
             FloatVector z = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER)
                     .mul(FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER).sub(s));
-            FloatVector.fromMemorySegment(sp, dws, dwsAt + o, ORDER).add(z.mul(gamma).div(base))
-                    .intoMemorySegment(dws, dwsAt + o, ORDER);
-            dgamma = z.fma(base.lanewise(VectorOperators.LOG), dgamma);
+            FloatVector grad = FloatVector.fromMemorySegment(sp, dws, dwsAt + o, ORDER).add(z.mul(gamma).div(base));
+            // dws holds log(base) meanwhile
+            base.intoMemorySegment(dws, dwsAt + o, ORDER);
+            logAt(dws, dwsAt + o);
+            dgamma = z.fma(FloatVector.fromMemorySegment(sp, dws, dwsAt + o, ORDER), dgamma);
+            grad.intoMemorySegment(dws, dwsAt + o, ORDER);
         }
-        float dg = dgamma.reduceLanes(ADD);
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            dgamma = dgamma.add(dgamma.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        }
+        float dg = dgamma.lane(0);
         for (; i < n; i++) {
             long o = bytes(i);
             float base = get(ws, wsAt + o) + SHARPEN_EPS;
             float z = get(w, wAt + o) * (get(dw, dwAt + o) - s);
             put(dws, dwsAt + o, get(dws, dwsAt + o) + gamma * z / base);
-            dg += z * (float) Math.log(base);
+            dg += z * VectorMath.log(base);
         }
         return dg;
     }
@@ -1514,10 +1701,17 @@ public abstract sealed class SimdKernels implements Kernels
                 a2 = x.fma(FloatVector.fromMemorySegment(sp, mem, memAt + c2 + o, ORDER), a2);
                 a3 = x.fma(FloatVector.fromMemorySegment(sp, mem, memAt + c3 + o, ORDER), a3);
             }
-            float s0 = a0.reduceLanes(ADD);
-            float s1 = a1.reduceLanes(ADD);
-            float s2 = a2.reduceLanes(ADD);
-            float s3 = a3.reduceLanes(ADD);
+            for (int half = v >> 1; half > 0; half >>= 1) {
+                VectorShuffle<Float> fold = VectorShuffle.iota(sp, half, 1, true);
+                a0 = a0.add(a0.rearrange(fold));
+                a1 = a1.add(a1.rearrange(fold));
+                a2 = a2.add(a2.rearrange(fold));
+                a3 = a3.add(a3.rearrange(fold));
+            }
+            float s0 = a0.lane(0);
+            float s1 = a1.lane(0);
+            float s2 = a2.lane(0);
+            float s3 = a3.lane(0);
             for (; i < n; i++) {
                 long o = bytes(i);
                 float x = get(w, wAt + o);
@@ -1796,8 +1990,13 @@ public abstract sealed class SimdKernels implements Kernels
         }
         long eb = dejAt + h * esb;
         long ab = dajAt + h * asb;
-        put(de, eb, get(de, eb) - deAcc.reduceLanes(ADD));
-        put(da, ab, get(da, ab) + daAcc.reduceLanes(ADD));
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            VectorShuffle<Float> fold = VectorShuffle.iota(sp, half, 1, true);
+            deAcc = deAcc.add(deAcc.rearrange(fold));
+            daAcc = daAcc.add(daAcc.rearrange(fold));
+        }
+        put(de, eb, get(de, eb) - deAcc.lane(0));
+        put(da, ab, get(da, ab) + daAcc.lane(0));
     }
 
     /** The vector part of one column of {@code dMemIn = dMemOut prod_h (1 - w_h e_hj)}. */
@@ -1869,22 +2068,28 @@ public abstract sealed class SimdKernels implements Kernels
             long o = bytes(i);
             FloatVector yv = FloatVector.fromMemorySegment(sp, y, yAt + o, ORDER);
             FloatVector tv = FloatVector.fromMemorySegment(sp, t, tAt + o, ORDER);
-            FloatVector ex = yv.abs().neg().lanewise(VectorOperators.EXP);
+            FloatVector grad = FloatVector.fromMemorySegment(sp, dy, dyAt + o, ORDER);
+            // dy holds e^-|y|, then log(1 + e^-|y|), meanwhile
+            yv.abs().neg().intoMemorySegment(dy, dyAt + o, ORDER);
+            expAt(dy, dyAt + o);
+            FloatVector ex = FloatVector.fromMemorySegment(sp, dy, dyAt + o, ORDER);
+            // sigmoid(y) = 1 / (1 + e^-|y|) for y >= 0, e^-|y| / (1 + e^-|y|) otherwise, as VectorMath.sigmoid
+            FloatVector sig = one.blend(ex, yv.compare(VectorOperators.LT, 0f)).div(ex.add(1f));
+            log1pAt(dy, dyAt + o);
             // max(y,0) - y t + log(1 + e^-|y|)
-            loss = loss.add(yv.max(0f).sub(yv.mul(tv)).add(ex.lanewise(VectorOperators.LOG1P)));
-            // sigmoid(y) = 1 / (1 + e^-|y|) for y >= 0, e^-|y| / (1 + e^-|y|) otherwise
-            FloatVector inv = one.div(one.add(ex));
-            FloatVector sig = inv.blend(ex.mul(inv), yv.compare(VectorOperators.LT, 0f));
-            sig.sub(tv).fma(scaleV, FloatVector.fromMemorySegment(sp, dy, dyAt + o, ORDER)).intoMemorySegment(dy,
-                    dyAt + o, ORDER);
+            loss = loss.add(yv.max(0f).sub(yv.mul(tv)).add(FloatVector.fromMemorySegment(sp, dy, dyAt + o, ORDER)));
+            sig.sub(tv).fma(scaleV, grad).intoMemorySegment(dy, dyAt + o, ORDER);
         }
-        double total = loss.reduceLanes(ADD);
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            loss = loss.add(loss.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        }
+        double total = loss.lane(0);
         for (; i < n; i++) {
             long o = bytes(i);
             float yi = get(y, yAt + o);
             float ti = get(t, tAt + o);
-            total += Math.max(yi, 0f) - yi * ti + Math.log1p(Math.exp(-Math.abs(yi)));
-            put(dy, dyAt + o, get(dy, dyAt + o) + scale * (ScalarKernels.sigmoid(yi) - ti));
+            total += Math.max(yi, 0f) - yi * ti + VectorMath.log1p(VectorMath.exp(-Math.abs(yi)));
+            put(dy, dyAt + o, get(dy, dyAt + o) + scale * (VectorMath.sigmoid(yi) - ti));
         }
         return total;
     }
