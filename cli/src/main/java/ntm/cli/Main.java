@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code ntm} command line. */
 @Command(name = "ntm", mixinStandardHelpOptions = true, version = "ntm 0.1.0",
         description = "A fast CPU Neural Turing Machine engine.",
-        subcommands = {InfoCommand.class, BenchCommand.class})
+        subcommands = {TrainCommand.class, EvalCommand.class, TasksCommand.class, TraceCommand.class,
+                BenchCommand.class, InfoCommand.class})
 public final class Main implements Runnable {
 
     @Override
@@ -21,6 +22,14 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns its exit status (used by tests). */
     public static int run(String... args) {
-        return new CommandLine(new Main()).execute(args);
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException) {
+                cmd.getErr().println("ntm " + cmd.getCommandName() + ": " + ex.getMessage());
+                return 2;
+            }
+            throw ex;
+        });
+        return cl.execute(args);
     }
 }

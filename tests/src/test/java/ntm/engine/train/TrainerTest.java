@@ -1,0 +1,158 @@
+package ntm.engine.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import ntm.engine.NtmConfig;
+import ntm.engine.task.CopyTask;
+import ntm.engine.task.Task;
+import ntm.kernels.Buffers;
+import ntm.kernels.KernelProvider;
+import ntm.kernels.Kernels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Determinism across threads, exact resume, the non-finite guard, and options validation. */
+class TrainerTest {
+
+    private static final Kernels K = KernelProvider.get();
+    private static final Task TASK = new CopyTask(4, 1, 4);
+    private static final NtmConfig SMALL = NtmConfig.builder().inputSize(5).outputSize(4).memory(16, 6)
+            .hiddenSize(16).build();
+
+    private static TrainerOptions options(int batch, int threads) {
+        return TrainerOptions.defaults().adamRecipe().withBatch(batch).withThreads(threads).withChunks(4)
+                .withSeed(7).withMaxSequences(batch * 12L).withEvaluation(batch * 6L, 20).withStopWhenSolved(false);
+    }
+
+    private static int[] bits(float[] p) {
+        int[] out = new int[p.length];
+        for (int i = 0; i < p.length; i++) {
+            out[i] = Float.floatToRawIntBits(p[i]);
+        }
+        return out;
+    }
+
+    @Test
+    void sameSeedGivesBitIdenticalParametersWithOneAndTwoThreads() throws Exception {
+        float[] one;
+        float[] two;
+        try (Trainer t = new Trainer(SMALL, TASK, options(8, 1), K)) {
+            t.train(new TrainingListener() { });
+            one = t.parameterArray();
+        }
+        try (Trainer t = new Trainer(SMALL, TASK, options(8, 2), K)) {
+            t.train(new TrainingListener() { });
+            two = t.parameterArray();
+        }
+        assertArrayEquals(bits(one), bits(two), "parameters after training must not depend on the thread count");
+        float[] init = ntm.engine.layout.ParamInit.initialize(ntm.engine.layout.ParamLayout.of(SMALL), 7);
+        assertFalse(java.util.Arrays.equals(init, one), "training must have changed the parameters");
+    }
+
+    @Test
+    void killedAndResumedRunEqualsUninterruptedRun(@TempDir Path dir) throws Exception {
+        TrainerOptions full = options(4, 1).withMaxSequences(40);
+        float[] uninterrupted;
+        try (Trainer t = new Trainer(SMALL, TASK, full, K)) {
+            t.train(new TrainingListener() { });
+            uninterrupted = t.parameterArray();
+        }
+        Path ck = dir.resolve("ck.safetensors");
+        try (Trainer t = new Trainer(SMALL, TASK, full.withMaxSequences(16), K)) {
+            t.train(new TrainingListener() { });
+            t.saveCheckpoint(ck);
+        }
+        float[] resumed;
+        try (Trainer t = Trainer.resume(ck, TASK, full.withThreads(2), K)) {
+            assertEquals(16, t.sequences());
+            t.train(new TrainingListener() { });
+            assertEquals(40, t.sequences());
+            resumed = t.parameterArray();
+        }
+        assertArrayEquals(bits(uninterrupted), bits(resumed), "a resumed run must continue bit for bit");
+    }
+
+    @Test
+    void resumeRejectsDifferentRecipe(@TempDir Path dir) throws Exception {
+        Path ck = dir.resolve("ck.safetensors");
+        try (Trainer t = new Trainer(SMALL, TASK, options(4, 1).withMaxSequences(4), K)) {
+            t.train(new TrainingListener() { });
+            t.saveCheckpoint(ck);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Trainer.resume(ck, TASK, options(8, 1), K));
+        assertTrue(e.getMessage().contains("batch"), e.getMessage());
+    }
+
+    @Test
+    void injectedNonFiniteGradientIsCaughtAndReported() {
+        try (Trainer t = new Trainer(SMALL, TASK, options(4, 1), K)) {
+            long idx = ntm.engine.layout.ParamLayout.of(SMALL).offset("output.weight") + 3;
+            Buffers.set(t.parameters(), idx, Float.NaN);
+            Trainer.NonFiniteException e = assertThrows(Trainer.NonFiniteException.class, t::trainBatch);
+            assertTrue(e.getMessage().contains("non-finite"), e.getMessage());
+            assertTrue(e.getMessage().contains("output.weight[0][3] = NaN"), "the report must name the bad parameter: " + e.getMessage());
+            assertEquals(0, t.batches(), "no update may be applied");
+        }
+    }
+
+    @Test
+    void skipPolicySkipsTheBatchWithoutTouchingParameters() {
+        try (Trainer t = new Trainer(SMALL, TASK, options(4, 1).withOnNonFinite(TrainerOptions.NonFinitePolicy.SKIP), K)) {
+            long idx = ntm.engine.layout.ParamLayout.of(SMALL).offset("output.bias");
+            Buffers.set(t.parameters(), idx, Float.NaN);
+            float[] before = t.parameterArray();
+            Trainer.BatchResult r = t.trainBatch();
+            assertTrue(r.skipped());
+            assertEquals(1, t.skippedBatches());
+            assertArrayEquals(bits(before), bits(t.parameterArray()));
+        }
+    }
+
+    @Test
+    void learningCurveAndCheckpointAreWritten(@TempDir Path dir) throws Exception {
+        try (Trainer t = new Trainer(SMALL, TASK, options(4, 1).withMaxSequences(24).withOutput(dir, 0), K)) {
+            Trainer.Summary s = t.train(new TrainingListener() { });
+            assertEquals(24, s.sequences());
+        }
+        java.util.List<String> lines = Files.readAllLines(dir.resolve("curve.csv"));
+        assertEquals(LearningCurve.HEADER, lines.get(0));
+        assertEquals(1 + 1, lines.size(), "one evaluation at 24 sequences (every 24)");
+        assertTrue(lines.get(1).startsWith("24,"), lines.get(1));
+        assertTrue(Files.size(dir.resolve(Trainer.CHECKPOINT_FILE)) > 0);
+    }
+
+    @Test
+    void differentSeedsGiveDifferentRuns() throws Exception {
+        float[] a;
+        float[] b;
+        try (Trainer t = new Trainer(SMALL, TASK, options(4, 1).withMaxSequences(8), K)) {
+            t.train(new TrainingListener() { });
+            a = t.parameterArray();
+        }
+        try (Trainer t = new Trainer(SMALL, TASK, options(4, 1).withMaxSequences(8).withSeed(8), K)) {
+            t.train(new TrainingListener() { });
+            b = t.parameterArray();
+        }
+        assertNotEquals(java.util.Arrays.hashCode(a), java.util.Arrays.hashCode(b));
+    }
+
+    @Test
+    void badOptionsAreRejectedWithTheirName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainerOptions.defaults().withBatch(0));
+        assertTrue(e.getMessage().contains("batch"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> GradientClipping.parse("norm:abc"));
+        assertTrue(e.getMessage().contains("norm:abc"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Optimizer.Kind.parse("sgd"));
+        assertTrue(e.getMessage().contains("adam or rmsprop"), e.getMessage());
+    }
+}
