@@ -9,6 +9,7 @@ import ntm.engine.NtmConfig;
 import ntm.engine.api.NtmModel;
 import ntm.engine.api.NtmSession;
 import ntm.engine.task.Sequence;
+import ntm.engine.train.Optimizer;
 import ntm.kernels.KernelProvider;
 import ntm.kernels.Kernels;
 
@@ -19,10 +20,9 @@ import ntm.kernels.Kernels;
  *   <li>kernel timings, scalar reference against the chosen kernels ({@link KernelTimings});</li>
  *   <li>single-step inference latency at batch 1 ({@link LatencyHarness}, back to back, a shorter
  *       run than {@code --latency});</li>
- *   <li>training throughput on the copy task at batch 1 and 32: forward and backward of a batch
- *       (with the gradient zeroed before it) in sequences per second. No optimiser step is timed;
- *       an Adam update of the copy model costs about 0.9 MFLOP per batch (see {@link Roofline}),
- *       against about 10 MFLOP per sequence for forward and backward.</li>
+ *   <li>training throughput on the copy task at batch 1 and 32, as the trainer runs a batch on one
+ *       thread: gradient zeroed, forward and backward, clipping, one optimiser step (RMSProp at
+ *       batch 1, Adam at 32: {@link Workloads#recipe}), in sequences per second.</li>
  * </ol>
  * Each figure comes from several repetitions, so it carries its own noise estimate.
  */
@@ -104,7 +104,7 @@ public final class QuickSuite {
             log.println("training: copy task, batch " + batch);
             log.flush();
             try (Workloads.TrainingLoop loop = new Workloads.TrainingLoop(config, kernels, settings.seed(), pool,
-                    batch)) {
+                    Workloads.recipe(batch))) {
                 double[] ns = settings.trainingTimer().time(loop);
                 double[] rate = new double[ns.length];
                 for (int i = 0; i < ns.length; i++) {
@@ -112,13 +112,18 @@ public final class QuickSuite {
                 }
                 BenchReport.Figure f = BenchReport.Figure.fromSamples("train.copy.b" + batch, "seq/s", false, rate);
                 figures.add(f);
-                double flops = Roofline.trainingStep(config).flops() * meanSteps;
-                notes.add(String.format(Locale.ROOT, "training b%d: %.2f MFLOP per sequence (%.1f steps on "
-                                + "average), %.2f GFLOP/s, %.1f%% of one core's peak", batch, flops / 1e6, meanSteps,
-                        flops * f.value() / 1e9, 100 * Roofline.shareOfPeak(flops, 1 / f.value(), peak)));
+                Roofline.Optimizer opt = loop.optimizer() == Optimizer.Kind.ADAM ? Roofline.Optimizer.ADAM
+                        : Roofline.Optimizer.RMSPROP;
+                double flops = Roofline.trainingStep(config).flops() * meanSteps
+                        + Roofline.optimizerStep(config, opt).flops() / batch;
+                notes.add(String.format(Locale.ROOT, "training b%d (%s): %.2f MFLOP per sequence (%.1f steps on "
+                                + "average, optimiser included), %.2f GFLOP/s, %.1f%% of one core's peak", batch,
+                        loop.optimizer().id(), flops / 1e6, meanSteps, flops * f.value() / 1e9,
+                        100 * Roofline.shareOfPeak(flops, 1 / f.value(), peak)));
             }
         }
-        notes.add("training figures time forward and backward (gradient zeroed per batch) without an optimiser step");
+        notes.add("training figures time whole batches: gradient zeroed, forward and backward, clipping, "
+                + "optimiser step");
         notes.add(peak.describe());
         notes.add(String.format(Locale.ROOT, "suite ran in %.1f s", (System.nanoTime() - t0) / 1e9));
         return new BenchReport(NAME, Fingerprint.capture(kernels, config), figures, notes);

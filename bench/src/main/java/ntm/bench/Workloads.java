@@ -1,5 +1,6 @@
 package ntm.bench;
 
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,6 +12,9 @@ import ntm.engine.model.PassStats;
 import ntm.engine.task.Sequence;
 import ntm.engine.task.Task;
 import ntm.engine.task.Tasks;
+import ntm.engine.train.GradientClipping;
+import ntm.engine.train.Optimizer;
+import ntm.engine.train.TrainerOptions;
 import ntm.engine.util.SplitMix64;
 import ntm.kernels.Kernels;
 
@@ -88,34 +92,58 @@ public final class Workloads {
     }
 
     /**
-     * One training batch per {@link #run()}: zero the gradient, forward and backward over the next
-     * {@code batch} sequences of a fixed pool (the batch mean of NTM-SPEC 3). No optimiser step:
-     * the parameters stay as initialised, so every run does the same work for the same sequences.
+     * The training recipe benchmarked at a batch size, as {@code ntm train} runs it: at batch 1 the
+     * trainer's defaults (RMSProp in Graves' form, lr 3e-4, element-wise clip 10), at any other
+     * batch the Adam recipe of Collier & Beel (lr 1e-3, global-norm clip 50).
+     */
+    public static TrainerOptions recipe(int batch) {
+        TrainerOptions defaults = TrainerOptions.defaults();
+        return batch == 1 ? defaults : defaults.adamRecipe().withBatch(batch);
+    }
+
+    /**
+     * One training batch per {@link #run()}, as the trainer does it on one thread: zero the
+     * gradient, forward and backward over the next {@code batch} sequences of a fixed pool (the
+     * batch mean of NTM-SPEC 3), clip the gradient, one optimiser step.
      */
     public static final class TrainingLoop implements Runnable, AutoCloseable {
+        private final Arena arena = Arena.ofShared();
+        private final Kernels kernels;
         private final Network network;
         private final Parameters params;
         private final Parameters grads;
+        private final Optimizer optimizer;
+        private final GradientClipping clipping;
+        private final int size;
         private final Sequence[] pool;
         private final int batch;
         private final PassStats stats = new PassStats();
         private int cursor;
 
-        /** A loop for {@code config} with {@code kernels}, batches of {@code batch} from {@code pool}. */
-        public TrainingLoop(NtmConfig config, Kernels kernels, long seed, List<Sequence> pool, int batch) {
-            if (batch < 1 || pool.size() < batch || pool.size() % batch != 0) {
+        /**
+         * A loop for {@code config} with {@code kernels}, initialised from {@code seed}, running
+         * batches of {@code recipe.batch()} from {@code pool} with the recipe's optimiser and
+         * clipping.
+         */
+        public TrainingLoop(NtmConfig config, Kernels kernels, long seed, List<Sequence> pool, TrainerOptions recipe) {
+            int b = recipe.batch();
+            if (pool.size() < b || pool.size() % b != 0) {
                 throw new IllegalArgumentException("the sequence pool (" + pool.size()
-                        + ") must be a positive multiple of the batch (" + batch + ")");
+                        + ") must be a positive multiple of the batch (" + b + ")");
             }
             int maxSteps = 1;
             for (Sequence s : pool) {
                 maxSteps = Math.max(maxSteps, s.steps());
             }
-            this.network = new Network(config, kernels, batch, maxSteps);
+            this.kernels = kernels;
             this.params = Parameters.initialize(config, seed);
             this.grads = Parameters.zeros(params.layout());
+            this.size = Math.toIntExact(params.size());
+            this.network = new Network(config, kernels, b, maxSteps);
+            this.optimizer = Optimizer.create(recipe.optimizer(), recipe.learningRate(), kernels, arena, size);
+            this.clipping = recipe.clipping();
             this.pool = pool.toArray(new Sequence[0]);
-            this.batch = batch;
+            this.batch = b;
         }
 
         /** Sequences per run. */
@@ -123,11 +151,23 @@ public final class Workloads {
             return batch;
         }
 
+        /** The optimiser's kind. */
+        public Optimizer.Kind optimizer() {
+            return optimizer.kind();
+        }
+
         @Override
         public void run() {
             grads.zero();
             network.forwardBackward(params.segment(), grads.segment(), pool, cursor, batch, 1f / batch, stats);
+            clipping.apply(kernels, grads.segment(), size);
+            optimizer.step(params.segment(), grads.segment());
             cursor = cursor + batch == pool.length ? 0 : cursor + batch;
+        }
+
+        /** The parameters being trained. */
+        public Parameters parameters() {
+            return params;
         }
 
         /** Loss and bit errors accumulated so far (a check that the work was done). */
@@ -138,6 +178,7 @@ public final class Workloads {
         @Override
         public void close() {
             network.close();
+            arena.close();
         }
     }
 }
