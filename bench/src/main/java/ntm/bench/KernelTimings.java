@@ -29,18 +29,19 @@ public final class KernelTimings {
     /**
      * Times each kernel with {@code reference} and, when it is a different implementation,
      * {@code fast}; figures {@code kernel.<name>.<impl>} in ns per call, and
-     * {@code kernel.<name>.speedup} (reference time over fast time, per repetition).
+     * {@code kernel.<name>.speedup} (reference time over fast time, per repetition). A kernel
+     * whose warm-up did not settle adds a line to {@code notes}.
      */
-    public static List<BenchReport.Figure> run(Kernels reference, Kernels fast, NanoTimer timer) {
+    public static List<BenchReport.Figure> run(Kernels reference, Kernels fast, NanoTimer timer, List<String> notes) {
         List<BenchReport.Figure> out = new ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {
             Shapes s = new Shapes(arena);
             String[] names = {"content", "gemv.gates", "eraseAdd"};
             for (String name : names) {
-                double[] ref = timer.time(s.op(name, reference));
+                double[] ref = time(timer, s.op(name, reference), "kernel." + name + "." + reference.name(), notes);
                 out.add(BenchReport.Figure.fromSamples("kernel." + name + "." + reference.name(), "ns", true, ref));
                 if (!fast.name().equals(reference.name())) {
-                    double[] quick = timer.time(s.op(name, fast));
+                    double[] quick = time(timer, s.op(name, fast), "kernel." + name + "." + fast.name(), notes);
                     out.add(BenchReport.Figure.fromSamples("kernel." + name + "." + fast.name(), "ns", true, quick));
                     double[] speedup = new double[ref.length];
                     for (int i = 0; i < ref.length; i++) {
@@ -51,6 +52,15 @@ public final class KernelTimings {
             }
             return out;
         }
+    }
+
+    private static double[] time(NanoTimer timer, Runnable op, String what, List<String> notes) {
+        NanoTimer.Timing t = timer.measure(op);
+        String note = t.warmUp().unsettledNote(what);
+        if (note != null) {
+            notes.add(note);
+        }
+        return t.nsPerCall();
     }
 
     /** Buffers at the paper's shapes, filled from a fixed seed. */

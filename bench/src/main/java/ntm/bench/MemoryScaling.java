@@ -58,6 +58,7 @@ public final class MemoryScaling {
         NtmConfig base = NtmConfig.copyTask();
         LatencyHarness.Inputs inputs = LatencyHarness.Inputs.of(Workloads.copySequences(32, seed));
         List<Point> points = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
         log.println(String.format(Locale.ROOT, "%6s  %4s  %8s  %12s  %7s", "N", "M", "N*M", "ns/step", "noise"));
         log.flush();
         for (int m : WIDTHS) {
@@ -65,8 +66,13 @@ public final class MemoryScaling {
                 NtmConfig config = base.toBuilder().memory(n, m).build();
                 Workloads.SessionLoop loop = new Workloads.SessionLoop(NtmModel.create(config, seed).newSession(),
                         inputs, config.outputSize());
+                NanoTimer.Timing t = timer.measure(loop);
+                String note = t.warmUp().unsettledNote("N=" + n + ", M=" + m);
+                if (note != null) {
+                    notes.add(note);
+                }
                 BenchReport.Figure f = BenchReport.Figure.fromSamples("memory.N" + n + ".M" + m, "ns", true,
-                        timer.time(loop));
+                        t.nsPerCall());
                 Point p = new Point(n, m, f);
                 points.add(p);
                 log.println(String.format(Locale.ROOT, "%6d  %4d  %8d  %12.0f  %6.1f%%", n, m, p.cells(), f.value(),
@@ -87,7 +93,7 @@ public final class MemoryScaling {
         }
         figures.add(new BenchReport.Figure("memory.nsPerCell", "ns", Math.max(0, fit.slope()), true, spread,
                 timer.repetitions()));
-        List<String> notes = List.of(String.format(Locale.ROOT,
+        notes.add(String.format(Locale.ROOT,
                 "least-squares fit of ns per step against N*M: slope %.4f ns per cell, intercept %.0f ns, r^2 %.4f",
                 fit.slope(), fit.intercept(), fit.r2()));
         return new BenchReport("memory-scaling", Fingerprint.capture(kernels, base), figures, notes);

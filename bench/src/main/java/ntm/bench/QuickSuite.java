@@ -34,8 +34,8 @@ public final class QuickSuite {
     /**
      * Budgets of the three parts.
      *
-     * @param kernelTimer     timer of each kernel
-     * @param latency         latency harness settings (back to back)
+     * @param kernelTimer     timer of each kernel; its warm-up also warms the inference session
+     * @param latency         latency harness settings (back to back), after that warm-up
      * @param trainingTimer   timer of each training batch size
      * @param trainingBatches the batch sizes to train at
      * @param seed            seed of the model and the sequences
@@ -44,15 +44,18 @@ public final class QuickSuite {
                            int[] trainingBatches, long seed) {
 
         /**
-         * The standard budget, about 30 to 60 seconds: each kernel 1 s warm-up and 5 x 0.1 s; the
-         * latency harness 100,000 warm-up and 200,000 measured steps; each batch size 3 s warm-up and
-         * 5 x 1 s. The warm-ups are long because C2 is slow to compile the Vector API kernels on a
-         * busy machine, and a figure measured before it has is meaningless.
+         * The standard budget, about 30 seconds on a quiet machine and at most two minutes on a
+         * busy one. Kernels: warm-up 1 to 8 s, then 5 x 0.1 s each. Inference: the session warmed
+         * up like a kernel, then the latency harness with 20,000 more warm-up steps and 200,000
+         * measured. Training, per batch size: warm-up 3 to 25 s, then 5 x 1 s. The warm-ups run
+         * until the operation stops getting faster ({@link NanoTimer}): C2 is slow to compile the
+         * Vector API kernels on a busy machine, and a figure timed before it has measures the
+         * interpreter.
          */
         public static Settings standard() {
-            return new Settings(new NanoTimer(1_000_000_000L, 5, 100_000_000L),
-                    new LatencyHarness.Settings(100_000, 200_000, 5, 0),
-                    new NanoTimer(3_000_000_000L, 5, 1_000_000_000L), new int[] {1, 32}, 42);
+            return new Settings(new NanoTimer(1_000_000_000L, 8_000_000_000L, 5, 100_000_000L),
+                    new LatencyHarness.Settings(20_000, 200_000, 5, 0),
+                    new NanoTimer(3_000_000_000L, 25_000_000_000L, 5, 1_000_000_000L), new int[] {1, 32}, 42);
         }
 
         /** A seconds-long run for tests: the figures are too short to mean anything. */
@@ -77,7 +80,7 @@ public final class QuickSuite {
 
         log.println("kernels: " + scalar.name() + " vs " + kernels.name() + " at N=128, M=20, gates 400x129");
         log.flush();
-        figures.addAll(KernelTimings.run(scalar, kernels, settings.kernelTimer()));
+        figures.addAll(KernelTimings.run(scalar, kernels, settings.kernelTimer(), notes));
         if (kernels.name().equals(scalar.name())) {
             notes.add("the JVM chose the scalar kernels, so no SIMD timings or speedups were measured");
         }
@@ -87,8 +90,11 @@ public final class QuickSuite {
         log.println("inference: " + settings.latency().measuredSteps() + " single steps at batch 1");
         log.flush();
         NtmSession session = NtmModel.create(config, settings.seed()).newSession();
-        LatencyHarness.Result latency = LatencyHarness.run(Workloads.stepper(session),
-                LatencyHarness.Inputs.of(sequences), config.outputSize(), settings.latency());
+        LatencyHarness.Inputs inputs = LatencyHarness.Inputs.of(sequences);
+        addNote(notes, settings.kernelTimer().warmUp(new Workloads.SessionLoop(session, inputs, config.outputSize()))
+                .unsettledNote("inference"));
+        LatencyHarness.Result latency = LatencyHarness.run(Workloads.stepper(session), inputs, config.outputSize(),
+                settings.latency());
         figures.addAll(latency.figures("inference"));
         double inferenceFlops = Roofline.inferenceStep(config).flops();
         notes.add(String.format(Locale.ROOT, "inference: %.3f MFLOP per step; at the p50 of %.2f us that is "
@@ -105,7 +111,9 @@ public final class QuickSuite {
             log.flush();
             try (Workloads.TrainingLoop loop = new Workloads.TrainingLoop(config, kernels, settings.seed(), pool,
                     Workloads.recipe(batch))) {
-                double[] ns = settings.trainingTimer().time(loop);
+                NanoTimer.Timing timing = settings.trainingTimer().measure(loop);
+                addNote(notes, timing.warmUp().unsettledNote("training at batch " + batch));
+                double[] ns = timing.nsPerCall();
                 double[] rate = new double[ns.length];
                 for (int i = 0; i < ns.length; i++) {
                     rate[i] = batch * 1e9 / ns[i];
@@ -127,5 +135,11 @@ public final class QuickSuite {
         notes.add(peak.describe());
         notes.add(String.format(Locale.ROOT, "suite ran in %.1f s", (System.nanoTime() - t0) / 1e9));
         return new BenchReport(NAME, Fingerprint.capture(kernels, config), figures, notes);
+    }
+
+    private static void addNote(List<String> notes, String note) {
+        if (note != null) {
+            notes.add(note);
+        }
     }
 }

@@ -125,7 +125,7 @@ final class BenchCommand implements Callable<Integer> {
                 report = latency(o);
             } else if (memoryScaling) {
                 NanoTimer timer = smoke ? new NanoTimer(1_000_000L, 2, 1_000_000L)
-                        : new NanoTimer(500_000_000L, 5, 200_000_000L);
+                        : new NanoTimer(1_000_000_000L, 8_000_000_000L, 5, 200_000_000L);
                 report = MemoryScaling.run(timer, seed, o);
             } else {
                 report = QuickSuite.run(smoke ? QuickSuite.Settings.smoke() : QuickSuite.Settings.standard(), o);
