@@ -111,12 +111,19 @@ public final class Trainer implements AutoCloseable {
         }) : null;
     }
 
+    /**
+     * Seed of the training-data stream. SplitMix64 streams started from nearby states overlap
+     * (state s + gamma is the stream of s shifted by one draw), so every derived stream starts from
+     * a hashed state: different seeds and different evaluations get unrelated sequences.
+     */
     static long dataSeed(long seed) {
-        return seed * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L;
+        return new SplitMix64(seed ^ 0x632BE59BD9B4E019L).nextLong();
     }
 
+    /** Seed of evaluation number {@code evaluation}: hashed, so consecutive evaluations share no sequences. */
     static long evalSeed(long seed, long evaluation) {
-        return (seed ^ 0xD1B54A32D192ED03L) * 31 + evaluation * 0x9E3779B97F4A7C15L;
+        long base = new SplitMix64(seed ^ 0xD1B54A32D192ED03L).nextLong();
+        return new SplitMix64(base + evaluation * 0x2545F4914F6CDD1DL).nextLong();
     }
 
     /** The model configuration. */
