@@ -1,6 +1,11 @@
 package ntm.bench;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +30,14 @@ import ntm.kernels.Kernels;
  *       batch 1, Adam at 32: {@link Workloads#recipe}), in sequences per second.</li>
  * </ol>
  * Each figure comes from several repetitions, so it carries its own noise estimate.
+ *
+ * <p>With {@link Settings#isolated()} each part (kernels and inference; training at each batch
+ * size) runs in a fresh JVM of its own, as {@code ntm train} and a serving process would. In one
+ * JVM the parts pollute each other's JIT profiles of the shared SIMD kernels: measured here, after
+ * the kernel timings and inference, C2 kept deoptimising and recompiling the training kernels
+ * ({@code SimdKernels.rmsprop} every few seconds) and batch 1 trained at 17 seq/s against the
+ * trainer's 1,000 for its first minute; with training first instead, the gemv and erase/add
+ * kernels ran 1.6 to 2.4 times slower and an inference step allocated 640 bytes instead of 0.1.
  */
 public final class QuickSuite {
 
@@ -39,9 +52,11 @@ public final class QuickSuite {
      * @param trainingTimer   timer of each training batch size
      * @param trainingBatches the batch sizes to train at
      * @param seed            seed of the model and the sequences
+     * @param isolated        run each part in a child JVM started from {@link #standard()} (the
+     *                        other settings then only matter inside the child)
      */
     public record Settings(NanoTimer kernelTimer, LatencyHarness.Settings latency, NanoTimer trainingTimer,
-                           int[] trainingBatches, long seed) {
+                           int[] trainingBatches, long seed, boolean isolated) {
 
         /**
          * The standard budget, about 30 seconds on a quiet machine and under two minutes on a
@@ -56,14 +71,14 @@ public final class QuickSuite {
         public static Settings standard() {
             return new Settings(new NanoTimer(1_000_000_000L, 6_000_000_000L, 5, 100_000_000L),
                     new LatencyHarness.Settings(20_000, 200_000, 5, 0),
-                    new NanoTimer(3_000_000_000L, 20_000_000_000L, 5, 1_000_000_000L), new int[] {1, 32}, 42);
+                    new NanoTimer(3_000_000_000L, 20_000_000_000L, 5, 1_000_000_000L), new int[] {1, 32}, 42, true);
         }
 
         /** A seconds-long run for tests: the figures are too short to mean anything. */
         public static Settings smoke() {
             return new Settings(new NanoTimer(1_000_000L, 3, 1_000_000L),
                     new LatencyHarness.Settings(200, 2_000, 2, 0),
-                    new NanoTimer(1_000_000L, 1, 1_000_000L), new int[] {1, 2}, 42);
+                    new NanoTimer(1_000_000L, 1, 1_000_000L), new int[] {1, 2}, 42, false);
         }
     }
 
@@ -73,12 +88,98 @@ public final class QuickSuite {
     /** Runs the suite with the JVM's kernels, printing progress to {@code log}. */
     public static BenchReport run(Settings settings, PrintWriter log) {
         Kernels kernels = KernelProvider.get();
-        Kernels scalar = KernelProvider.scalar();
         NtmConfig config = NtmConfig.copyTask();
         List<BenchReport.Figure> figures = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         long t0 = System.nanoTime();
+        if (settings.isolated()) {
+            List<String> parts = new ArrayList<>();
+            parts.add(KERNELS_AND_INFERENCE);
+            for (int batch : settings.trainingBatches()) {
+                parts.add(Integer.toString(batch));
+            }
+            for (String part : parts) {
+                BenchReport child = runChild(part, log);
+                figures.addAll(child.figures());
+                notes.addAll(child.notes());
+            }
+            notes.add("each part ran in a fresh JVM (kernels and inference; training at each batch size)");
+        } else {
+            runKernelsAndInference(settings, config, kernels, figures, notes, log);
+            for (int batch : settings.trainingBatches()) {
+                runTraining(settings, config, kernels, batch, figures, notes, log);
+            }
+        }
+        notes.add(String.format(Locale.ROOT, "suite ran in %.1f s", (System.nanoTime() - t0) / 1e9));
+        return new BenchReport(NAME, Fingerprint.capture(kernels, config), figures, notes);
+    }
 
+    /** Part name of the kernel timings and the inference latency in a child JVM. */
+    private static final String KERNELS_AND_INFERENCE = "kernels";
+
+    /**
+     * Child-JVM entry: {@code <part> <result file>} runs one part of the standard suite (the
+     * kernels and inference, or training at the batch size given) and writes its report as JSON.
+     */
+    public static void main(String[] args) throws IOException {
+        if (args.length != 2) {
+            throw new IllegalArgumentException("expected <part> <result file>, where part is \""
+                    + KERNELS_AND_INFERENCE + "\" or a batch size; got " + args.length + " arguments");
+        }
+        Settings settings = Settings.standard();
+        Kernels kernels = KernelProvider.get();
+        NtmConfig config = NtmConfig.copyTask();
+        List<BenchReport.Figure> figures = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        PrintWriter log = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+        if (args[0].equals(KERNELS_AND_INFERENCE)) {
+            runKernelsAndInference(settings, config, kernels, figures, notes, log);
+        } else {
+            runTraining(settings, config, kernels, Integer.parseInt(args[0]), figures, notes, log);
+        }
+        new BenchReport(NAME, Fingerprint.capture(kernels, config), figures, notes).write(Path.of(args[1]));
+    }
+
+    /** Runs {@link #main} for {@code part} in a child JVM with this JVM's flags and class path. */
+    private static BenchReport runChild(String part, PrintWriter log) {
+        log.flush();
+        Path result = null;
+        try {
+            result = Files.createTempFile("ntm-bench-", ".json");
+            List<String> command = new ArrayList<>();
+            command.add(ProcessHandle.current().info().command().orElse(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+            command.add("-cp");
+            command.add(System.getProperty("java.class.path"));
+            command.add(QuickSuite.class.getName());
+            command.add(part);
+            command.add(result.toString());
+            Process child = new ProcessBuilder(command).inheritIO().start();
+            int exit = child.waitFor();
+            if (exit != 0) {
+                throw new IllegalStateException("bench part " + part + " failed in its child JVM (exit " + exit + ")");
+            }
+            return BenchReport.read(result);
+        } catch (IOException e) {
+            throw new IllegalStateException("could not run bench part " + part + " in a child JVM: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while bench part " + part + " ran", e);
+        } finally {
+            if (result != null) {
+                try {
+                    Files.deleteIfExists(result);
+                } catch (IOException ignored) {
+                    // A leftover temporary file is harmless.
+                }
+            }
+        }
+    }
+
+    private static void runKernelsAndInference(Settings settings, NtmConfig config, Kernels kernels,
+                                               List<BenchReport.Figure> figures, List<String> notes, PrintWriter log) {
+        Kernels scalar = KernelProvider.scalar();
         log.println("kernels: " + scalar.name() + " vs " + kernels.name() + " at N=128, M=20, gates 400x129");
         log.flush();
         figures.addAll(KernelTimings.run(scalar, kernels, settings.kernelTimer(), notes));
@@ -87,6 +188,7 @@ public final class QuickSuite {
         }
 
         Roofline.Peak peak = Roofline.detectPeak(1);
+        notes.add(peak.describe());
         List<Sequence> sequences = Workloads.copySequences(64, settings.seed());
         log.println("inference: " + settings.latency().measuredSteps() + " single steps at batch 1");
         log.flush();
@@ -105,37 +207,37 @@ public final class QuickSuite {
                         latency.percentile(50) / 1e9, peak),
                 latency.allocatedBytes() < 0 ? Double.NaN : (double) latency.allocatedBytes() / latency.steps()));
 
+    }
+
+    private static void runTraining(Settings settings, NtmConfig config, Kernels kernels, int batch,
+                                    List<BenchReport.Figure> figures, List<String> notes, PrintWriter log) {
+        Roofline.Peak peak = Roofline.detectPeak(1);
         List<Sequence> pool = Workloads.copySequences(256, settings.seed() + 1);
         double meanSteps = Workloads.meanSteps(pool);
-        for (int batch : settings.trainingBatches()) {
-            log.println("training: copy task, batch " + batch);
-            log.flush();
-            try (Workloads.TrainingLoop loop = new Workloads.TrainingLoop(config, kernels, settings.seed(), pool,
-                    Workloads.recipe(batch))) {
-                NanoTimer.Timing timing = settings.trainingTimer().measure(loop);
-                addNote(notes, timing.warmUp().unsettledNote("training at batch " + batch));
-                double[] ns = timing.nsPerCall();
-                double[] rate = new double[ns.length];
-                for (int i = 0; i < ns.length; i++) {
-                    rate[i] = batch * 1e9 / ns[i];
-                }
-                BenchReport.Figure f = BenchReport.Figure.fromSamples("train.copy.b" + batch, "seq/s", false, rate);
-                figures.add(f);
-                Roofline.Optimizer opt = loop.optimizer() == Optimizer.Kind.ADAM ? Roofline.Optimizer.ADAM
-                        : Roofline.Optimizer.RMSPROP;
-                double flops = Roofline.trainingStep(config).flops() * meanSteps
-                        + Roofline.optimizerStep(config, opt).flops() / batch;
-                notes.add(String.format(Locale.ROOT, "training b%d (%s): %.2f MFLOP per sequence (%.1f steps on "
-                                + "average, optimiser included), %.2f GFLOP/s, %.1f%% of one core's peak", batch,
-                        loop.optimizer().id(), flops / 1e6, meanSteps, flops * f.value() / 1e9,
-                        100 * Roofline.shareOfPeak(flops, 1 / f.value(), peak)));
+        log.println("training: copy task, batch " + batch);
+        log.flush();
+        try (Workloads.TrainingLoop loop = new Workloads.TrainingLoop(config, kernels, settings.seed(), pool,
+                Workloads.recipe(batch))) {
+            NanoTimer.Timing timing = settings.trainingTimer().measure(loop);
+            addNote(notes, timing.warmUp().unsettledNote("training at batch " + batch));
+            double[] ns = timing.nsPerCall();
+            double[] rate = new double[ns.length];
+            for (int i = 0; i < ns.length; i++) {
+                rate[i] = batch * 1e9 / ns[i];
             }
+            BenchReport.Figure f = BenchReport.Figure.fromSamples("train.copy.b" + batch, "seq/s", false, rate);
+            figures.add(f);
+            Roofline.Optimizer opt = loop.optimizer() == Optimizer.Kind.ADAM ? Roofline.Optimizer.ADAM
+                    : Roofline.Optimizer.RMSPROP;
+            double flops = Roofline.trainingStep(config).flops() * meanSteps
+                    + Roofline.optimizerStep(config, opt).flops() / batch;
+            notes.add(String.format(Locale.ROOT, "training b%d (%s): %.2f MFLOP per sequence (%.1f steps on "
+                            + "average, optimiser included), %.2f GFLOP/s, %.1f%% of one core's peak", batch,
+                    loop.optimizer().id(), flops / 1e6, meanSteps, flops * f.value() / 1e9,
+                    100 * Roofline.shareOfPeak(flops, 1 / f.value(), peak)));
         }
-        notes.add("training figures time whole batches: gradient zeroed, forward and backward, clipping, "
+        notes.add("training b" + batch + " times whole batches: gradient zeroed, forward and backward, clipping, "
                 + "optimiser step");
-        notes.add(peak.describe());
-        notes.add(String.format(Locale.ROOT, "suite ran in %.1f s", (System.nanoTime() - t0) / 1e9));
-        return new BenchReport(NAME, Fingerprint.capture(kernels, config), figures, notes);
     }
 
     private static void addNote(List<String> notes, String note) {
