@@ -14,7 +14,11 @@ import ntm.engine.NtmConfig;
 import ntm.engine.api.NtmModel;
 import ntm.engine.api.NtmSession;
 import ntm.engine.task.Sequence;
+import ntm.engine.task.Task;
+import ntm.engine.task.Tasks;
 import ntm.engine.train.Optimizer;
+import ntm.engine.train.Trainer;
+import ntm.engine.train.TrainerOptions;
 import ntm.kernels.KernelProvider;
 import ntm.kernels.Kernels;
 
@@ -25,9 +29,11 @@ import ntm.kernels.Kernels;
  *   <li>kernel timings, scalar reference against the chosen kernels ({@link KernelTimings});</li>
  *   <li>single-step inference latency at batch 1 ({@link LatencyHarness}, back to back, a shorter
  *       run than {@code --latency});</li>
- *   <li>training throughput on the copy task at batch 1 and 32, as the trainer runs a batch on one
- *       thread: gradient zeroed, forward and backward, clipping, one optimiser step (RMSProp at
- *       batch 1, Adam at 32: {@link Workloads#recipe}), in sequences per second.</li>
+ *   <li>training throughput on the copy task, through the {@link Trainer} itself ({@code ntm
+ *       train} without its evaluations): sequences drawn, forward and backward over the batch's
+ *       chunks, gradient check, clipping, one optimiser step (RMSProp at batch 1, Adam at 32:
+ *       {@link Workloads#recipe}), in sequences per second; at batch 1 on one thread, at batch 32
+ *       on one thread and on two.</li>
  * </ol>
  * Each figure comes from several repetitions, so it carries its own noise estimate.
  *
@@ -49,21 +55,26 @@ public final class QuickSuite {
      *
      * @param kernelTimer     timer of each kernel; its warm-up also warms the inference session
      * @param latency         latency harness settings (back to back), after that warm-up
-     * @param trainingTimer   timer of each training batch size
-     * @param trainingBatches the batch sizes to train at
+     * @param trainingTimer   timer of each training part
+     * @param training        the batch sizes and thread counts to train at
      * @param seed            seed of the model and the sequences
      * @param isolated        run each part in a child JVM started from {@link #standard()} (the
      *                        other settings then only matter inside the child)
      */
     public record Settings(NanoTimer kernelTimer, LatencyHarness.Settings latency, NanoTimer trainingTimer,
-                           int[] trainingBatches, long seed, boolean isolated) {
+                           List<TrainingPart> training, long seed, boolean isolated) {
+
+        public Settings {
+            training = List.copyOf(training);
+        }
 
         /**
          * The standard budget, about 30 seconds on a quiet machine and under two minutes on a
          * busy one (at most about 105 s when every warm-up runs to its limit). Kernels (6 timings):
          * warm-up 1 to 6 s, then 5 x 0.1 s each. Inference: the session warmed up like a kernel,
-         * then the latency harness with 20,000 more warm-up steps and 200,000 measured. Training,
-         * per batch size: warm-up 3 to 20 s, then 5 x 1 s. The warm-ups run
+         * then the latency harness with 20,000 more warm-up steps and 200,000 measured. Training
+         * (batch 1 on one thread, batch 32 on one and on two threads): warm-up 3 to 20 s, then
+         * 5 x 1 s each. The warm-ups run
          * until the operation stops getting faster ({@link NanoTimer}): C2 is slow to compile the
          * Vector API kernels on a busy machine, and a figure timed before it has measures the
          * interpreter.
@@ -71,14 +82,49 @@ public final class QuickSuite {
         public static Settings standard() {
             return new Settings(new NanoTimer(1_000_000_000L, 6_000_000_000L, 5, 100_000_000L),
                     new LatencyHarness.Settings(20_000, 200_000, 5, 0),
-                    new NanoTimer(3_000_000_000L, 20_000_000_000L, 5, 1_000_000_000L), new int[] {1, 32}, 42, true);
+                    new NanoTimer(3_000_000_000L, 20_000_000_000L, 5, 1_000_000_000L),
+                    List.of(new TrainingPart(1, 1), new TrainingPart(32, 1), new TrainingPart(32, 2)), 42, true);
         }
 
         /** A seconds-long run for tests: the figures are too short to mean anything. */
         public static Settings smoke() {
             return new Settings(new NanoTimer(1_000_000L, 3, 1_000_000L),
                     new LatencyHarness.Settings(200, 2_000, 2, 0),
-                    new NanoTimer(1_000_000L, 1, 1_000_000L), new int[] {1, 2}, 42, false);
+                    new NanoTimer(1_000_000L, 1, 1_000_000L),
+                    List.of(new TrainingPart(1, 1), new TrainingPart(2, 2)), 42, false);
+        }
+    }
+
+    /**
+     * One training measurement: the batch size and the trainer's thread count.
+     *
+     * @param batch   sequences per batch (RMSProp at 1, Adam otherwise: {@link Workloads#recipe})
+     * @param threads trainer threads over the batch's fixed chunks
+     */
+    public record TrainingPart(int batch, int threads) {
+        public TrainingPart {
+            if (batch < 1 || threads < 1) {
+                throw new IllegalArgumentException("a training part needs batch >= 1 and threads >= 1, got batch "
+                        + batch + ", threads " + threads);
+            }
+        }
+
+        /** The figure's name: {@code train.copy.b32}, or {@code train.copy.b32.t2} on two threads. */
+        public String figureName() {
+            return "train.copy.b" + batch + (threads == 1 ? "" : ".t" + threads);
+        }
+
+        /** The child-JVM part argument, {@code BATCHxTHREADS}. */
+        String argument() {
+            return batch + "x" + threads;
+        }
+
+        static TrainingPart parse(String argument) {
+            String[] bt = argument.split("x", -1);
+            if (bt.length != 2) {
+                throw new IllegalArgumentException("expected a training part BATCHxTHREADS, got \"" + argument + "\"");
+            }
+            return new TrainingPart(Integer.parseInt(bt[0]), Integer.parseInt(bt[1]));
         }
     }
 
@@ -95,19 +141,19 @@ public final class QuickSuite {
         if (settings.isolated()) {
             List<String> parts = new ArrayList<>();
             parts.add(KERNELS_AND_INFERENCE);
-            for (int batch : settings.trainingBatches()) {
-                parts.add(Integer.toString(batch));
+            for (TrainingPart part : settings.training()) {
+                parts.add(part.argument());
             }
             for (String part : parts) {
                 BenchReport child = runChild(part, log);
                 figures.addAll(child.figures());
                 notes.addAll(child.notes());
             }
-            notes.add("each part ran in a fresh JVM (kernels and inference; training at each batch size)");
+            notes.add("each part ran in a fresh JVM (kernels and inference; each training part)");
         } else {
             runKernelsAndInference(settings, config, kernels, figures, notes, log);
-            for (int batch : settings.trainingBatches()) {
-                runTraining(settings, config, kernels, batch, figures, notes, log);
+            for (TrainingPart part : settings.training()) {
+                runTraining(settings, config, kernels, part, figures, notes, log);
             }
         }
         notes.add(String.format(Locale.ROOT, "suite ran in %.1f s", (System.nanoTime() - t0) / 1e9));
@@ -119,12 +165,12 @@ public final class QuickSuite {
 
     /**
      * Child-JVM entry: {@code <part> <result file>} runs one part of the standard suite (the
-     * kernels and inference, or training at the batch size given) and writes its report as JSON.
+     * kernels and inference, or one training part, {@code BATCHxTHREADS}) and writes its report as JSON.
      */
     public static void main(String[] args) throws IOException {
         if (args.length != 2) {
             throw new IllegalArgumentException("expected <part> <result file>, where part is \""
-                    + KERNELS_AND_INFERENCE + "\" or a batch size; got " + args.length + " arguments");
+                    + KERNELS_AND_INFERENCE + "\" or BATCHxTHREADS; got " + args.length + " arguments");
         }
         Settings settings = Settings.standard();
         Kernels kernels = KernelProvider.get();
@@ -135,7 +181,7 @@ public final class QuickSuite {
         if (args[0].equals(KERNELS_AND_INFERENCE)) {
             runKernelsAndInference(settings, config, kernels, figures, notes, log);
         } else {
-            runTraining(settings, config, kernels, Integer.parseInt(args[0]), figures, notes, log);
+            runTraining(settings, config, kernels, TrainingPart.parse(args[0]), figures, notes, log);
         }
         new BenchReport(NAME, Fingerprint.capture(kernels, config), figures, notes).write(Path.of(args[1]));
     }
@@ -209,35 +255,37 @@ public final class QuickSuite {
 
     }
 
-    private static void runTraining(Settings settings, NtmConfig config, Kernels kernels, int batch,
+    private static void runTraining(Settings settings, NtmConfig config, Kernels kernels, TrainingPart part,
                                     List<BenchReport.Figure> figures, List<String> notes, PrintWriter log) {
         Roofline.Peak peak = Roofline.detectPeak(1);
-        List<Sequence> pool = Workloads.copySequences(256, settings.seed() + 1);
-        double meanSteps = Workloads.meanSteps(pool);
-        log.println("training: copy task, batch " + batch);
+        Task task = Tasks.byName("copy");
+        double meanSteps = Workloads.meanSteps(Workloads.copySequences(256, settings.seed() + 1));
+        int batch = part.batch();
+        log.println("training: copy task, batch " + batch + ", " + part.threads() + " thread(s)");
         log.flush();
-        try (Workloads.TrainingLoop loop = new Workloads.TrainingLoop(config, kernels, settings.seed(), pool,
-                Workloads.recipe(batch))) {
-            NanoTimer.Timing timing = settings.trainingTimer().measure(loop);
-            addNote(notes, timing.warmUp().unsettledNote("training at batch " + batch));
+        TrainerOptions options = Workloads.recipe(batch).withThreads(part.threads()).withSeed(settings.seed());
+        try (Trainer trainer = new Trainer(config, task, options, kernels)) {
+            NanoTimer.Timing timing = settings.trainingTimer().measure(trainer::trainBatch);
+            addNote(notes, timing.warmUp().unsettledNote("training " + part.figureName()));
             double[] ns = timing.nsPerCall();
             double[] rate = new double[ns.length];
             for (int i = 0; i < ns.length; i++) {
                 rate[i] = batch * 1e9 / ns[i];
             }
-            BenchReport.Figure f = BenchReport.Figure.fromSamples("train.copy.b" + batch, "seq/s", false, rate);
+            BenchReport.Figure f = BenchReport.Figure.fromSamples(part.figureName(), "seq/s", false, rate);
             figures.add(f);
-            Roofline.Optimizer opt = loop.optimizer() == Optimizer.Kind.ADAM ? Roofline.Optimizer.ADAM
+            Roofline.Optimizer opt = trainer.optimizer().kind() == Optimizer.Kind.ADAM ? Roofline.Optimizer.ADAM
                     : Roofline.Optimizer.RMSPROP;
             double flops = Roofline.trainingStep(config).flops() * meanSteps
                     + Roofline.optimizerStep(config, opt).flops() / batch;
-            notes.add(String.format(Locale.ROOT, "training b%d (%s): %.2f MFLOP per sequence (%.1f steps on "
-                            + "average, optimiser included), %.2f GFLOP/s, %.1f%% of one core's peak", batch,
-                    loop.optimizer().id(), flops / 1e6, meanSteps, flops * f.value() / 1e9,
-                    100 * Roofline.shareOfPeak(flops, 1 / f.value(), peak)));
+            notes.add(String.format(Locale.ROOT, "%s (%s, %d thread(s)): %.2f MFLOP per sequence (%.1f steps on "
+                            + "average, optimiser included), %.2f GFLOP/s, %.1f%% of %d core(s)' peak",
+                    part.figureName(), trainer.optimizer().kind().id(), part.threads(), flops / 1e6, meanSteps,
+                    flops * f.value() / 1e9, 100 * Roofline.shareOfPeak(flops, 1 / f.value(), peak) / part.threads(),
+                    part.threads()));
         }
-        notes.add("training b" + batch + " times whole batches: gradient zeroed, forward and backward, clipping, "
-                + "optimiser step");
+        notes.add("training times whole trainer batches (Trainer.trainBatch): sequences drawn, forward and backward "
+                + "over the fixed chunks, gradient check, clipping, optimiser step; no evaluation");
     }
 
     private static void addNote(List<String> notes, String note) {

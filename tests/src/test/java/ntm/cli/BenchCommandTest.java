@@ -60,7 +60,7 @@ class BenchCommandTest {
         assertEquals(Files.readString(out), Files.readString(base));
         List<String> names = report.figures().stream().map(BenchReport.Figure::name).toList();
         for (String name : List.of("kernel.content.scalar", "kernel.gemv.gates.scalar", "kernel.eraseAdd.scalar",
-                "inference.p50", "inference.p99.9", "inference.max", "train.copy.b1", "train.copy.b2")) {
+                "inference.p50", "inference.p99.9", "inference.max", "train.copy.b1", "train.copy.b2.t2")) {
             assertTrue(names.contains(name), name + " missing from " + names);
         }
         assertTrue(r.out().contains("inference.p50") && r.out().contains("fingerprint:"), r.out());
