@@ -11,10 +11,11 @@ import java.util.Locale;
 /**
  * The learning curve as CSV, one row per evaluation: a resumed run appends to the same file.
  * Columns: sequences, elapsed_s, train_cost_bits, train_bit_errors, eval_cost_bits,
- * eval_bit_errors, solved.
+ * eval_bit_errors, solved, max_length (the largest length of the range trained and evaluated on
+ * since the last row, which a curriculum widens; empty for tasks without a length).
  */
 final class LearningCurve implements AutoCloseable {
-    static final String HEADER = "sequences,elapsed_s,train_cost_bits,train_bit_errors,eval_cost_bits,eval_bit_errors,solved";
+    static final String HEADER = "sequences,elapsed_s,train_cost_bits,train_bit_errors,eval_cost_bits,eval_bit_errors,solved,max_length";
 
     private final BufferedWriter out;
 
@@ -34,10 +35,11 @@ final class LearningCurve implements AutoCloseable {
         return new LearningCurve(w);
     }
 
-    void append(TrainingListener.Progress p) throws IOException {
-        out.write(String.format(Locale.ROOT, "%d,%.3f,%.6f,%.6f,%.6f,%.6f,%b", p.sequences(), p.elapsedSeconds(),
+    /** Appends one evaluation; {@code maxLength} is 0 for a task without a length. */
+    void append(TrainingListener.Progress p, int maxLength) throws IOException {
+        out.write(String.format(Locale.ROOT, "%d,%.3f,%.6f,%.6f,%.6f,%.6f,%b,%s", p.sequences(), p.elapsedSeconds(),
                 p.trainCostBits(), p.trainBitErrors(), p.eval().costBits(), p.eval().bitErrorsPerSequence(),
-                p.solved()));
+                p.solved(), maxLength > 0 ? Integer.toString(maxLength) : ""));
         out.newLine();
         out.flush();
     }

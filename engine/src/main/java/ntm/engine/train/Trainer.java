@@ -23,6 +23,7 @@ import ntm.engine.model.PassStats;
 import ntm.engine.task.Curriculum;
 import ntm.engine.task.Sequence;
 import ntm.engine.task.Task;
+import ntm.engine.task.VariableLengthTask;
 import ntm.engine.util.SplitMix64;
 import ntm.kernels.Buffers;
 import ntm.kernels.Kernels;
@@ -347,6 +348,7 @@ public final class Trainer implements AutoCloseable {
                     boolean fullRange = curriculum == null || curriculum.isComplete();
                     double windowErrorRate = windowErrors / Math.max(1.0, windowSequences);
                     boolean promising = windowSequences == 0 || windowErrorRate <= FULL_EVALUATION_GATE;
+                    int evaluatedLength = currentTask() instanceof VariableLengthTask v ? v.maxLength() : 0;
                     last = promising ? evaluate() : evaluate(PROBE_EVALUATION_SIZE);
                     solved = fullRange && last.sequences() >= options.evalSize()
                             && last.bitErrorsPerSequence() <= options.solvedBitErrors();
@@ -359,7 +361,7 @@ public final class Trainer implements AutoCloseable {
                             windowLoss / n / Math.log(2), windowErrors / n, last, solved);
                     listener.evaluation(this, p);
                     if (curve != null) {
-                        curve.append(p);
+                        curve.append(p, evaluatedLength);
                     }
                     windowLoss = 0;
                     windowErrors = 0;

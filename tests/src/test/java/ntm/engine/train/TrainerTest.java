@@ -12,6 +12,7 @@ import java.nio.file.Path;
 
 import ntm.engine.NtmConfig;
 import ntm.engine.task.CopyTask;
+import ntm.engine.task.Curriculum;
 import ntm.engine.task.Task;
 import ntm.kernels.Buffers;
 import ntm.kernels.KernelProvider;
@@ -127,7 +128,32 @@ class TrainerTest {
         assertEquals(LearningCurve.HEADER, lines.get(0));
         assertEquals(1 + 1, lines.size(), "one evaluation at 24 sequences (every 24)");
         assertTrue(lines.get(1).startsWith("24,"), lines.get(1));
+        assertTrue(lines.get(1).endsWith(",false,4"), "not solved, lengths up to 4: " + lines.get(1));
         assertTrue(Files.size(dir.resolve(Trainer.CHECKPOINT_FILE)) > 0);
+    }
+
+    @Test
+    void curriculumWidensTheRangeAndTheCurveRecordsIt(@TempDir Path dir) throws Exception {
+        // a threshold no untrained model misses: every evaluation below the target widens the range
+        Curriculum plan = new Curriculum((CopyTask) TASK, 2, 1, 1e9);
+        TrainerOptions o = options(4, 1).withMaxSequences(20).withEvaluation(4, 8).withOutput(dir, 0);
+        try (Trainer t = new Trainer(SMALL, TASK, o, K)) {
+            t.setCurriculum(plan);
+            assertEquals(2, plan.current().maxLength());
+            java.util.List<Integer> seen = new java.util.ArrayList<>();
+            t.train(new TrainingListener() {
+                @Override
+                public void curriculum(Trainer trainer, Curriculum c) {
+                    seen.add(c.current().maxLength());
+                }
+            });
+            assertEquals(java.util.List.of(3, 4), seen, "one step per evaluation, up to the task's range");
+            assertEquals(4, plan.current().maxLength());
+        }
+        java.util.List<String> lines = Files.readAllLines(dir.resolve("curve.csv"));
+        java.util.List<String> lengths = lines.subList(1, lines.size()).stream()
+                .map(l -> l.substring(l.lastIndexOf(',') + 1)).toList();
+        assertEquals(java.util.List.of("2", "3", "4", "4", "4"), lengths, "the range each evaluation used");
     }
 
     @Test
