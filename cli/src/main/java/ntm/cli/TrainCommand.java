@@ -9,6 +9,7 @@ import ntm.engine.task.Curriculum;
 import ntm.engine.task.Task;
 import ntm.engine.task.VariableLengthTask;
 import ntm.engine.train.GradientClipping;
+import ntm.engine.train.LearningRateSchedule;
 import ntm.engine.train.Optimizer;
 import ntm.engine.train.Trainer;
 import ntm.engine.train.TrainerOptions;
@@ -46,6 +47,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "Learning rate (default: 3e-4 for rmsprop, which solved copy fastest here "
             + "(PERFORMANCE.md; NTM-SPEC's 1e-4 also trains, more slowly), 1e-3 for adam).")
     Float learningRate;
+
+    @Option(names = "--lr-decay", defaultValue = "none", description = "Step decay of the learning rate: FACTOR:EVERY "
+            + "multiplies it by FACTOR every EVERY sequences, e.g. 0.5:200000 (default: ${DEFAULT-VALUE}).")
+    String lrDecay;
 
     @Option(names = "--clip", description = "Gradient clipping: norm:<max>, value:<c> or none "
             + "(default: value:10 for rmsprop, norm:50 for adam).")
@@ -106,8 +111,9 @@ final class TrainCommand implements Callable<Integer> {
         int threads = threadsOption != null ? threadsOption : Runtime.getRuntime().availableProcessors();
         Task task = taskOptions.task();
         Path dir = out != null ? out : Path.of("runs", task.name() + "-seed" + seed);
+        LearningRateSchedule schedule = LearningRateSchedule.parse(lrDecay);
         TrainerOptions options = new TrainerOptions(batch, threads, chunks, seed, kind, lr, clipping, maxSequences,
-                evalEvery, evalSize, 0.01, !noEarlyStop, policy, dir, checkpointEvery);
+                evalEvery, evalSize, 0.01, !noEarlyStop, policy, dir, checkpointEvery, schedule);
         NtmConfig config = taskOptions.config(task);
         Curriculum plan = curriculum == null ? null : parseCurriculum(task, curriculum);
         try (Trainer trainer = resume != null
@@ -117,8 +123,9 @@ final class TrainCommand implements Callable<Integer> {
                 trainer.setCurriculum(plan);
             }
             System.out.printf(Locale.ROOT, "training %s (%s) on %s%n", task.name(), task.describe(), trainer.config());
-            System.out.printf(Locale.ROOT, "%s, lr %s, batch %d, clip %s, %d thread(s), seed %d, kernels %s; output %s%n",
-                    kind.id(), lr, batch, clipping, threads, seed, KernelProvider.get().name(), dir);
+            System.out.printf(Locale.ROOT, "%s, lr %s%s, batch %d, clip %s, %d thread(s), seed %d, kernels %s; output %s%n",
+                    kind.id(), lr, schedule.isConstant() ? "" : " (decay " + schedule + ")", batch, clipping, threads,
+                    seed, KernelProvider.get().name(), dir);
             if (plan != null) {
                 System.out.println(plan);
             }

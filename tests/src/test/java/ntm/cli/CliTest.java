@@ -103,6 +103,10 @@ class CliTest {
         assertNotEquals(0, r.status());
         assertTrue(r.err().contains("ROWSxWIDTH"), r.err());
 
+        r = run("train", "--lr-decay", "half", "--out", dir.toString());
+        assertNotEquals(0, r.status());
+        assertTrue(r.err().contains("FACTOR:EVERY"), r.err());
+
         r = run("eval", "--checkpoint", dir.resolve("missing.safetensors").toString());
         assertNotEquals(0, r.status());
         assertTrue(r.err().contains("missing.safetensors"), r.err());

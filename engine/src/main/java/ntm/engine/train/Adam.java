@@ -14,7 +14,7 @@ public final class Adam extends Optimizer {
     /** Denominator guard. */
     public static final float EPS = 1e-8f;
 
-    private final float lr;
+    private float lr;
 
     Adam(Kernels kernels, Arena arena, int size, float lr) {
         super(kernels, arena, size, "m", "v");
@@ -32,6 +32,14 @@ public final class Adam extends Optimizer {
     @Override
     public float learningRate() {
         return lr;
+    }
+
+    @Override
+    public void setLearningRate(float lr) {
+        if (!(lr > 0) || Float.isInfinite(lr)) {
+            throw new IllegalArgumentException("Adam learning rate must be finite and > 0, got " + lr);
+        }
+        this.lr = lr;
     }
 
     @Override

@@ -78,6 +78,9 @@ public abstract sealed class Optimizer permits Adam, RmsProp {
     /** The learning rate. */
     public abstract float learningRate();
 
+    /** Sets the learning rate of the following steps (a schedule's decay); the moments are kept. */
+    public abstract void setLearningRate(float lr);
+
     /** Applies one update to {@code params} from {@code grads} (both {@code size} floats). */
     public abstract void step(MemorySegment params, MemorySegment grads);
 

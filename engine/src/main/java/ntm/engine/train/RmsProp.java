@@ -18,7 +18,7 @@ public final class RmsProp extends Optimizer {
     /** Guard inside the square root. */
     public static final float EPS = 1e-4f;
 
-    private final float lr;
+    private float lr;
 
     RmsProp(Kernels kernels, Arena arena, int size, float lr) {
         super(kernels, arena, size, "sq", "mean", "delta");
@@ -36,6 +36,14 @@ public final class RmsProp extends Optimizer {
     @Override
     public float learningRate() {
         return lr;
+    }
+
+    @Override
+    public void setLearningRate(float lr) {
+        if (!(lr > 0) || Float.isInfinite(lr)) {
+            throw new IllegalArgumentException("RMSProp learning rate must be finite and > 0, got " + lr);
+        }
+        this.lr = lr;
     }
 
     @Override

@@ -196,6 +196,9 @@ public final class Trainer implements AutoCloseable {
      */
     public BatchResult trainBatch() {
         Task source = currentTask();
+        if (!options.lrSchedule().isConstant()) {
+            optimizer.setLearningRate(options.lrSchedule().at(options.learningRate(), sequences));
+        }
         for (int i = 0; i < batch.length; i++) {
             batch[i] = source.generate(data);
         }
@@ -409,6 +412,7 @@ public final class Trainer implements AutoCloseable {
     static final String META_CHUNKS = "train.chunks";
     static final String META_OPTIMIZER = "optim.kind";
     static final String META_LR = "optim.lr";
+    static final String META_LR_SCHEDULE = "optim.lr_schedule";
     static final String META_OPT_STEPS = "optim.steps";
     static final String META_CLIP = "optim.clip";
     static final String META_CURRICULUM = "train.curriculum";
@@ -436,7 +440,8 @@ public final class Trainer implements AutoCloseable {
         meta.put(META_BATCH, Integer.toString(options.batch()));
         meta.put(META_CHUNKS, Integer.toString(options.effectiveChunks()));
         meta.put(META_OPTIMIZER, optimizer.kind().id());
-        meta.put(META_LR, Float.toString(optimizer.learningRate()));
+        meta.put(META_LR, Float.toString(options.learningRate()));
+        meta.put(META_LR_SCHEDULE, options.lrSchedule().toString());
         meta.put(META_OPT_STEPS, Long.toString(optimizer.steps()));
         meta.put(META_CLIP, options.clipping().toString());
         if (curriculum != null) {
@@ -480,6 +485,8 @@ public final class Trainer implements AutoCloseable {
         requireSame(file, "optimizer", meta.get(META_OPTIMIZER), options.optimizer().id());
         requireSame(file, "learning rate", meta.get(META_LR), Float.toString(options.learningRate()));
         requireSame(file, "clipping", meta.get(META_CLIP), options.clipping().toString());
+        requireSame(file, "learning-rate decay", meta.getOrDefault(META_LR_SCHEDULE, "none"),
+                options.lrSchedule().toString());
         requireSame(file, "curriculum", meta.getOrDefault(META_CURRICULUM, "none"),
                 curriculum == null ? "none" : curriculumKey(curriculum));
         Trainer t = new Trainer(ck.config(), task, options, kernels, ck.params());

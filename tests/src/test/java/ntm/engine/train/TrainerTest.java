@@ -18,6 +18,8 @@ import ntm.kernels.Buffers;
 import ntm.kernels.KernelProvider;
 import ntm.kernels.Kernels;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Determinism across threads, exact resume, the non-finite guard, and options validation. */
@@ -58,9 +60,11 @@ class TrainerTest {
         assertFalse(java.util.Arrays.equals(init, one), "training must have changed the parameters");
     }
 
-    @Test
-    void killedAndResumedRunEqualsUninterruptedRun(@TempDir Path dir) throws Exception {
-        TrainerOptions full = options(4, 1).withMaxSequences(40);
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "0.5:12"})
+    void killedAndResumedRunEqualsUninterruptedRun(String decay, @TempDir Path dir) throws Exception {
+        TrainerOptions full = options(4, 1).withMaxSequences(40)
+                .withLearningRateSchedule(LearningRateSchedule.parse(decay));
         float[] uninterrupted;
         try (Trainer t = new Trainer(SMALL, TASK, full, K)) {
             t.train(new TrainingListener() { });
@@ -79,6 +83,31 @@ class TrainerTest {
             resumed = t.parameterArray();
         }
         assertArrayEquals(bits(uninterrupted), bits(resumed), "a resumed run must continue bit for bit");
+    }
+
+    @Test
+    void learningRateDecaysWithTheSequenceCount(@TempDir Path dir) throws Exception {
+        TrainerOptions constant = options(4, 1).withMaxSequences(40);
+        TrainerOptions decaying = constant.withLearningRateSchedule(new LearningRateSchedule(0.5, 12));
+        float[] a;
+        float[] b;
+        try (Trainer t = new Trainer(SMALL, TASK, constant, K)) {
+            t.train(new TrainingListener() { });
+            assertEquals(constant.learningRate(), t.optimizer().learningRate());
+            a = t.parameterArray();
+        }
+        Path ck = dir.resolve("ck.safetensors");
+        try (Trainer t = new Trainer(SMALL, TASK, decaying, K)) {
+            t.train(new TrainingListener() { });
+            // the last batch started after 36 sequences: three halvings
+            assertEquals(constant.learningRate() / 8, t.optimizer().learningRate());
+            b = t.parameterArray();
+            t.saveCheckpoint(ck);
+        }
+        assertFalse(java.util.Arrays.equals(a, b), "the decay must change the run");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Trainer.resume(ck, TASK, constant.withMaxSequences(80), K));
+        assertTrue(e.getMessage().contains("learning-rate decay"), e.getMessage());
     }
 
     @Test
