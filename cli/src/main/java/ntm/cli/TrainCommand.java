@@ -179,6 +179,8 @@ final class TrainCommand implements Callable<Integer> {
         private final long maxSequences;
         private final long startNanos = System.nanoTime();
         private long lastPrint;
+        /** The trainer's count before this run's first batch (non-zero after --resume). */
+        private long startSequences = -1;
         private double emaCost = Double.NaN;
         private double emaErrors = Double.NaN;
         private boolean lineOpen;
@@ -190,6 +192,9 @@ final class TrainCommand implements Callable<Integer> {
 
         @Override
         public void batch(Trainer trainer, Trainer.BatchResult r) {
+            if (startSequences < 0) {
+                startSequences = trainer.sequences() - r.sequences();
+            }
             if (r.skipped()) {
                 return;
             }
@@ -200,7 +205,7 @@ final class TrainCommand implements Callable<Integer> {
             if (!quiet && now - lastPrint > 250_000_000L) {
                 lastPrint = now;
                 double secs = (now - startNanos) / 1e9;
-                double rate = trainer.sequences() / Math.max(secs, 1e-9);
+                double rate = (trainer.sequences() - startSequences) / Math.max(secs, 1e-9);
                 double eta = (maxSequences - trainer.sequences()) / Math.max(rate, 1e-9);
                 System.out.printf(Locale.ROOT, "\r%,12d seq | cost %8.3f bits/seq | bit errors %7.3f | %,8.0f seq/s | %6.1f s | ETA <= %s   ",
                         trainer.sequences(), emaCost, emaErrors, rate, secs, formatSeconds(eta));

@@ -9,7 +9,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 
 /**
- * The learning curve as CSV, one row per evaluation: a resumed run appends to the same file.
+ * The learning curve as CSV, one row per evaluation: a resumed run appends to the same file
+ * (its elapsed_s counts from the resume).
  * Columns: sequences, elapsed_s, train_cost_bits, train_bit_errors, eval_cost_bits,
  * eval_bit_errors, solved, max_length (the largest length of the range trained and evaluated on
  * since the last row, which a curriculum widens; empty for tasks without a length).
