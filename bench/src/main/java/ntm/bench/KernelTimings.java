@@ -34,7 +34,10 @@ public final class KernelTimings {
      */
     public static List<BenchReport.Figure> run(Kernels reference, Kernels fast, NanoTimer timer, List<String> notes) {
         List<BenchReport.Figure> out = new ArrayList<>();
-        try (Arena arena = Arena.ofConfined()) {
+        // A shared arena, like every buffer of the engine: confined segments would time the
+        // scalar loops' per-access owner-thread check (erase/add scalar 6x slower here) and, in
+        // one JVM with the engine, set off C2's deoptimisation cycle described in Kernels.
+        try (Arena arena = Arena.ofShared()) {
             Shapes s = new Shapes(arena);
             String[] names = {"content", "gemv.gates", "eraseAdd"};
             for (String name : names) {

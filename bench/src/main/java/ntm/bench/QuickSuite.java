@@ -37,13 +37,14 @@ import ntm.kernels.Kernels;
  * </ol>
  * Each figure comes from several repetitions, so it carries its own noise estimate.
  *
- * <p>With {@link Settings#isolated()} each part (kernels and inference; training at each batch
- * size) runs in a fresh JVM of its own, as {@code ntm train} and a serving process would. In one
- * JVM the parts pollute each other's JIT profiles of the shared SIMD kernels: measured here, after
- * the kernel timings and inference, C2 kept deoptimising and recompiling the training kernels
- * ({@code SimdKernels.rmsprop} every few seconds) and batch 1 trained at 17 seq/s against the
- * trainer's 1,000 for its first minute; with training first instead, the gemv and erase/add
- * kernels ran 1.6 to 2.4 times slower and an inference step allocated 640 bytes instead of 0.1.
+ * <p>With {@link Settings#isolated()} (the default of {@code ntm bench}) the kernel timings, the
+ * inference and each training part run in fresh JVMs of their own, as {@code ntm train} and a
+ * serving process would, so that no part's JIT profiles of the shared kernels shape another's
+ * figure. The inference JVM then also trains at batch 1 ({@value #AFTER_INFERENCE}): the figure of
+ * a long-lived process that serves and learns, which should match {@code train.copy.b1}.
+ * {@link Settings#inOneJvm()} ({@code ntm bench --one-jvm}) runs every part in the calling JVM
+ * instead, to see how they interact: that is how a JVM training at 240 seq/s instead of 1,150 was
+ * found, the kernel timings having used confined segments (see {@link Kernels}).
  */
 public final class QuickSuite {
 
@@ -66,6 +67,39 @@ public final class QuickSuite {
 
         public Settings {
             training = List.copyOf(training);
+        }
+
+        /** These settings with every part run in the calling JVM, one after another. */
+        public Settings inOneJvm() {
+            return new Settings(kernelTimer, latency, trainingTimer, training, seed, false);
+        }
+
+        /** These settings with each part run in a fresh JVM (budgets of {@link #standard()} or {@link #smoke()} only). */
+        public Settings inFreshJvms() {
+            Settings s = new Settings(kernelTimer, latency, trainingTimer, training, seed, true);
+            s.budgetName();
+            return s;
+        }
+
+        /** The name a child JVM knows these budgets by: {@code standard} or {@code smoke}. */
+        String budgetName() {
+            Settings shared = inOneJvm();
+            if (shared.equals(standard().inOneJvm())) {
+                return "standard";
+            }
+            if (shared.equals(smoke())) {
+                return "smoke";
+            }
+            throw new IllegalArgumentException("only the standard or the smoke budgets can run in fresh JVMs");
+        }
+
+        static Settings byBudgetName(String name) {
+            return switch (name) {
+                case "standard" -> standard();
+                case "smoke" -> smoke();
+                default -> throw new IllegalArgumentException("expected the budget \"standard\" or \"smoke\", got \""
+                        + name + "\"");
+            };
         }
 
         /**
@@ -140,54 +174,72 @@ public final class QuickSuite {
         long t0 = System.nanoTime();
         if (settings.isolated()) {
             List<String> parts = new ArrayList<>();
-            parts.add(KERNELS_AND_INFERENCE);
+            parts.add(KERNELS);
+            parts.add(INFERENCE);
             for (TrainingPart part : settings.training()) {
                 parts.add(part.argument());
             }
             for (String part : parts) {
-                BenchReport child = runChild(part, log);
+                BenchReport child = runChild(part, settings.budgetName(), log);
                 figures.addAll(child.figures());
                 notes.addAll(child.notes());
             }
-            notes.add("each part ran in a fresh JVM (kernels and inference; each training part)");
+            notes.add("each part ran in a fresh JVM (kernels; inference, then " + AFTER_INFERENCE
+                    + "; each training part)");
         } else {
-            runKernelsAndInference(settings, config, kernels, figures, notes, log);
+            runKernels(settings, kernels, figures, notes, log);
+            runInference(settings, config, figures, notes, log);
             for (TrainingPart part : settings.training()) {
-                runTraining(settings, config, kernels, part, figures, notes, log);
+                runTraining(settings, config, kernels, part, part.figureName(), figures, notes, log);
             }
+        }
+        if (!settings.isolated()) {
+            notes.add("every part ran in this one JVM, one after another");
         }
         notes.add(String.format(Locale.ROOT, "suite ran in %.1f s", (System.nanoTime() - t0) / 1e9));
         return new BenchReport(NAME, Fingerprint.capture(kernels, config), figures, notes);
     }
 
-    /** Part name of the kernel timings and the inference latency in a child JVM. */
-    private static final String KERNELS_AND_INFERENCE = "kernels";
+    /** Part name of the kernel timings in a child JVM. */
+    private static final String KERNELS = "kernels";
+    /** Part name of the inference latency (then training at batch 1) in a child JVM. */
+    private static final String INFERENCE = "inference";
+
+    /** Figure of training at batch 1 in the JVM that has just timed the kernels and inference. */
+    public static final String AFTER_INFERENCE = "train.copy.b1.after-inference";
 
     /**
-     * Child-JVM entry: {@code <part> <result file>} runs one part of the standard suite (the
-     * kernels and inference, or one training part, {@code BATCHxTHREADS}) and writes its report as JSON.
+     * Child-JVM entry: {@code <part> <result file> <budget>} runs one part of the suite (the
+     * kernels, the inference then training at batch 1, or one training part, {@code BATCHxTHREADS})
+     * with the {@code standard} or {@code smoke} budgets, and writes its report as JSON.
      */
     public static void main(String[] args) throws IOException {
-        if (args.length != 2) {
-            throw new IllegalArgumentException("expected <part> <result file>, where part is \""
-                    + KERNELS_AND_INFERENCE + "\" or BATCHxTHREADS; got " + args.length + " arguments");
+        if (args.length != 3) {
+            throw new IllegalArgumentException("expected <part> <result file> <budget>, where part is \""
+                    + KERNELS + "\", \"" + INFERENCE + "\" or BATCHxTHREADS; got " + args.length + " arguments");
         }
-        Settings settings = Settings.standard();
+        Settings settings = Settings.byBudgetName(args[2]);
         Kernels kernels = KernelProvider.get();
         NtmConfig config = NtmConfig.copyTask();
         List<BenchReport.Figure> figures = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         PrintWriter log = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
-        if (args[0].equals(KERNELS_AND_INFERENCE)) {
-            runKernelsAndInference(settings, config, kernels, figures, notes, log);
+        if (args[0].equals(KERNELS)) {
+            runKernels(settings, kernels, figures, notes, log);
+        } else if (args[0].equals(INFERENCE)) {
+            runInference(settings, config, figures, notes, log);
+            // The same JVM trains next, as a service that serves and learns would: guards against
+            // inference's JIT profiles turning against training (see the class comment).
+            runTraining(settings, config, kernels, new TrainingPart(1, 1), AFTER_INFERENCE, figures, notes, log);
         } else {
-            runTraining(settings, config, kernels, TrainingPart.parse(args[0]), figures, notes, log);
+            TrainingPart part = TrainingPart.parse(args[0]);
+            runTraining(settings, config, kernels, part, part.figureName(), figures, notes, log);
         }
         new BenchReport(NAME, Fingerprint.capture(kernels, config), figures, notes).write(Path.of(args[1]));
     }
 
     /** Runs {@link #main} for {@code part} in a child JVM with this JVM's flags and class path. */
-    private static BenchReport runChild(String part, PrintWriter log) {
+    private static BenchReport runChild(String part, String budget, PrintWriter log) {
         log.flush();
         Path result = null;
         try {
@@ -201,6 +253,7 @@ public final class QuickSuite {
             command.add(QuickSuite.class.getName());
             command.add(part);
             command.add(result.toString());
+            command.add(budget);
             Process child = new ProcessBuilder(command).inheritIO().start();
             int exit = child.waitFor();
             if (exit != 0) {
@@ -223,8 +276,8 @@ public final class QuickSuite {
         }
     }
 
-    private static void runKernelsAndInference(Settings settings, NtmConfig config, Kernels kernels,
-                                               List<BenchReport.Figure> figures, List<String> notes, PrintWriter log) {
+    private static void runKernels(Settings settings, Kernels kernels, List<BenchReport.Figure> figures,
+                                   List<String> notes, PrintWriter log) {
         Kernels scalar = KernelProvider.scalar();
         log.println("kernels: " + scalar.name() + " vs " + kernels.name() + " at N=128, M=20, gates 400x129");
         log.flush();
@@ -232,7 +285,10 @@ public final class QuickSuite {
         if (kernels.name().equals(scalar.name())) {
             notes.add("the JVM chose the scalar kernels, so no SIMD timings or speedups were measured");
         }
+    }
 
+    private static void runInference(Settings settings, NtmConfig config, List<BenchReport.Figure> figures,
+                                     List<String> notes, PrintWriter log) {
         Roofline.Peak peak = Roofline.detectPeak(1);
         notes.add(peak.describe());
         List<Sequence> sequences = Workloads.copySequences(64, settings.seed());
@@ -256,23 +312,24 @@ public final class QuickSuite {
     }
 
     private static void runTraining(Settings settings, NtmConfig config, Kernels kernels, TrainingPart part,
-                                    List<BenchReport.Figure> figures, List<String> notes, PrintWriter log) {
+                                    String figureName, List<BenchReport.Figure> figures, List<String> notes,
+                                    PrintWriter log) {
         Roofline.Peak peak = Roofline.detectPeak(1);
         Task task = Tasks.byName("copy");
         double meanSteps = Workloads.meanSteps(Workloads.copySequences(256, settings.seed() + 1));
         int batch = part.batch();
-        log.println("training: copy task, batch " + batch + ", " + part.threads() + " thread(s)");
+        log.println("training: copy task, batch " + batch + ", " + part.threads() + " thread(s) (" + figureName + ")");
         log.flush();
         TrainerOptions options = Workloads.recipe(batch).withThreads(part.threads()).withSeed(settings.seed());
         try (Trainer trainer = new Trainer(config, task, options, kernels)) {
             NanoTimer.Timing timing = settings.trainingTimer().measure(trainer::trainBatch);
-            addNote(notes, timing.warmUp().unsettledNote("training " + part.figureName()));
+            addNote(notes, timing.warmUp().unsettledNote("training " + figureName));
             double[] ns = timing.nsPerCall();
             double[] rate = new double[ns.length];
             for (int i = 0; i < ns.length; i++) {
                 rate[i] = batch * 1e9 / ns[i];
             }
-            BenchReport.Figure f = BenchReport.Figure.fromSamples(part.figureName(), "seq/s", false, rate);
+            BenchReport.Figure f = BenchReport.Figure.fromSamples(figureName, "seq/s", false, rate);
             figures.add(f);
             Roofline.Optimizer opt = trainer.optimizer().kind() == Optimizer.Kind.ADAM ? Roofline.Optimizer.ADAM
                     : Roofline.Optimizer.RMSPROP;
@@ -280,7 +337,7 @@ public final class QuickSuite {
                     + Roofline.optimizerStep(config, opt).flops() / batch;
             notes.add(String.format(Locale.ROOT, "%s (%s, %d thread(s)): %.2f MFLOP per sequence (%.1f steps on "
                             + "average, optimiser included), %.2f GFLOP/s, %.1f%% of %d core(s)' peak",
-                    part.figureName(), trainer.optimizer().kind().id(), part.threads(), flops / 1e6, meanSteps,
+                    figureName, trainer.optimizer().kind().id(), part.threads(), flops / 1e6, meanSteps,
                     flops * f.value() / 1e9, 100 * Roofline.shareOfPeak(flops, 1 / f.value(), peak) / part.threads(),
                     part.threads()));
         }

@@ -79,6 +79,11 @@ final class BenchCommand implements Callable<Integer> {
                     + "slope in ns per memory cell.")
     private boolean memoryScaling;
 
+    @Option(names = "--one-jvm",
+            description = "Run every part of the quick suite in this JVM, one after another, instead of each in a "
+                    + "fresh JVM: shows how the parts' JIT profiles interact in a long-lived process.")
+    private boolean oneJvm;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the models and inputs (default: ${DEFAULT-VALUE}).")
     private long seed;
 
@@ -100,6 +105,11 @@ final class BenchCommand implements Callable<Integer> {
         boolean latencyMode = latency || rate != null;
         if (latencyMode && memoryScaling) {
             err.println("ntm bench: choose one of --latency/--rate and --memory-scaling");
+            return 2;
+        }
+        if (oneJvm && (latencyMode || memoryScaling)) {
+            err.println("ntm bench: --one-jvm applies to the quick suite only, not to --latency, --rate or "
+                    + "--memory-scaling");
             return 2;
         }
         if (rate != null && !(rate > 0 && Double.isFinite(rate))) {
@@ -128,7 +138,8 @@ final class BenchCommand implements Callable<Integer> {
                         : new NanoTimer(1_000_000_000L, 8_000_000_000L, 5, 200_000_000L);
                 report = MemoryScaling.run(timer, seed, o);
             } else {
-                report = QuickSuite.run(smoke ? QuickSuite.Settings.smoke() : QuickSuite.Settings.standard(), o);
+                QuickSuite.Settings settings = smoke ? QuickSuite.Settings.smoke() : QuickSuite.Settings.standard();
+                report = QuickSuite.run(oneJvm ? settings.inOneJvm() : settings, o);
             }
         } catch (IllegalArgumentException e) {
             err.println("ntm bench: " + e.getMessage());

@@ -74,7 +74,7 @@ final class TraceCommand implements Callable<Integer> {
         }
         Sequence seq = task.generate(new SplitMix64(seed));
         Recording rec;
-        try (Arena arena = Arena.ofConfined();
+        try (Arena arena = Arena.ofShared(); // not confined: see Kernels
              Network net = new Network(config, KernelProvider.get(), 1, seq.steps())) {
             MemorySegment p = Buffers.allocate(arena, params.length);
             Buffers.copy(params, 0, p, 0, params.length);

@@ -20,6 +20,14 @@ import java.lang.foreign.MemorySegment;
  *       overwrite their outputs unless a parameter says otherwise.</li>
  *   <li>Output buffers may not overlap inputs unless the method says so.</li>
  *   <li>No method allocates on the heap.</li>
+ *   <li>Segments should come from shared, automatic or global arenas, as every buffer of the
+ *       engine does; not from confined ones. The kernels accept any segment, but C2 compiles them
+ *       with the JDK's memory-access code inlined, whose branch profiles every caller shares; in
+ *       a JVM where both kinds have been through the kernels, compiled kernels were seen to fail
+ *       a profile-based loop predicate (deoptimisation reason {@code profile_predicate}), be
+ *       recompiled and fail again, over and over. Measured here (PERFORMANCE.md, "One JVM"): a
+ *       JVM that timed kernels on confined segments and then trained put {@code rmsprop} through
+ *       43 such cycles in 24 seconds and trained at 240 sequences per second instead of 1,150.</li>
  * </ul>
  *
  * <p>{@link ScalarKernels} is the plain-loop reference; {@code SimdKernels} must equal it within

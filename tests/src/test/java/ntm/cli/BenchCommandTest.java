@@ -100,6 +100,9 @@ class BenchCommandTest {
         Run missing = run("bench", "--smoke", "--compare", dir.resolve("nope.json").toString());
         assertEquals(2, missing.status());
         assertTrue(missing.err().contains("does not exist"), missing.err());
+        Run oneJvm = run("bench", "--latency", "--one-jvm", "--smoke");
+        assertEquals(2, oneJvm.status());
+        assertTrue(oneJvm.err().contains("--one-jvm applies to the quick suite only"), oneJvm.err());
         Run rate = run("bench", "--rate", "-5");
         assertEquals(2, rate.status());
         assertTrue(rate.err().contains("--rate must be a positive"), rate.err());

@@ -148,7 +148,8 @@ public final class Network implements AutoCloseable {
         int steps = seq.steps();
         float[] grads = new float[Math.toIntExact(stepper.paramFloats)];
         PassStats stats = new PassStats();
-        try (Arena scratch = Arena.ofConfined()) {
+        // Shared, not confined: see Kernels on the segments the kernels should see.
+        try (Arena scratch = Arena.ofShared()) {
             MemorySegment g = Buffers.allocate(scratch, stepper.paramFloats);
             forwardBackward(params, g, new Sequence[] {seq}, 0, 1, 1f, stats);
             Buffers.copy(g, 0, grads, 0, grads.length);
