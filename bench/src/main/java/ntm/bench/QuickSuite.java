@@ -81,13 +81,18 @@ public final class QuickSuite {
             return s;
         }
 
-        /** The name a child JVM knows these budgets by: {@code standard} or {@code smoke}. */
+        /** These settings with another seed for the models and sequences. */
+        public Settings withSeed(long newSeed) {
+            return new Settings(kernelTimer, latency, trainingTimer, training, newSeed, isolated);
+        }
+
+        /** The name a child JVM knows these budgets by (whatever the seed): {@code standard} or {@code smoke}. */
         String budgetName() {
-            Settings shared = inOneJvm();
+            Settings shared = inOneJvm().withSeed(standard().seed());
             if (shared.equals(standard().inOneJvm())) {
                 return "standard";
             }
-            if (shared.equals(smoke())) {
+            if (shared.equals(smoke().withSeed(standard().seed()))) {
                 return "smoke";
             }
             throw new IllegalArgumentException("only the standard or the smoke budgets can run in fresh JVMs");
@@ -180,9 +185,11 @@ public final class QuickSuite {
                 parts.add(part.argument());
             }
             for (String part : parts) {
-                BenchReport child = runChild(part, settings.budgetName(), log);
+                BenchReport child = runChild(part, settings.budgetName(), settings.seed(), log);
                 figures.addAll(child.figures());
-                notes.addAll(child.notes());
+                for (String note : child.notes()) {
+                    addOnce(notes, note);
+                }
             }
             notes.add("each part ran in a fresh JVM (kernels; inference, then " + AFTER_INFERENCE
                     + "; each training part)");
@@ -209,16 +216,17 @@ public final class QuickSuite {
     public static final String AFTER_INFERENCE = "train.copy.b1.after-inference";
 
     /**
-     * Child-JVM entry: {@code <part> <result file> <budget>} runs one part of the suite (the
-     * kernels, the inference then training at batch 1, or one training part, {@code BATCHxTHREADS})
-     * with the {@code standard} or {@code smoke} budgets, and writes its report as JSON.
+     * Child-JVM entry: {@code <part> <result file> <budget> <seed>} runs one part of the suite
+     * (the kernels, the inference then training at batch 1, or one training part,
+     * {@code BATCHxTHREADS}) with the {@code standard} or {@code smoke} budgets, and writes its
+     * report as JSON.
      */
     public static void main(String[] args) throws IOException {
-        if (args.length != 3) {
-            throw new IllegalArgumentException("expected <part> <result file> <budget>, where part is \""
+        if (args.length != 4) {
+            throw new IllegalArgumentException("expected <part> <result file> <budget> <seed>, where part is \""
                     + KERNELS + "\", \"" + INFERENCE + "\" or BATCHxTHREADS; got " + args.length + " arguments");
         }
-        Settings settings = Settings.byBudgetName(args[2]);
+        Settings settings = Settings.byBudgetName(args[2]).withSeed(Long.parseLong(args[3]));
         Kernels kernels = KernelProvider.get();
         NtmConfig config = NtmConfig.copyTask();
         List<BenchReport.Figure> figures = new ArrayList<>();
@@ -239,7 +247,7 @@ public final class QuickSuite {
     }
 
     /** Runs {@link #main} for {@code part} in a child JVM with this JVM's flags and class path. */
-    private static BenchReport runChild(String part, String budget, PrintWriter log) {
+    private static BenchReport runChild(String part, String budget, long seed, PrintWriter log) {
         log.flush();
         Path result = null;
         try {
@@ -254,6 +262,7 @@ public final class QuickSuite {
             command.add(part);
             command.add(result.toString());
             command.add(budget);
+            command.add(Long.toString(seed));
             Process child = new ProcessBuilder(command).inheritIO().start();
             int exit = child.waitFor();
             if (exit != 0) {
@@ -295,6 +304,7 @@ public final class QuickSuite {
         log.println("inference: " + settings.latency().measuredSteps() + " single steps at batch 1");
         log.flush();
         NtmSession session = NtmModel.create(config, settings.seed()).newSession();
+        notes.add("inference: model and inputs from seed " + settings.seed());
         LatencyHarness.Inputs inputs = LatencyHarness.Inputs.of(sequences);
         addNote(notes, settings.kernelTimer().warmUp(new Workloads.SessionLoop(session, inputs, config.outputSize()))
                 .unsettledNote("inference"));
@@ -341,8 +351,15 @@ public final class QuickSuite {
                     flops * f.value() / 1e9, 100 * Roofline.shareOfPeak(flops, 1 / f.value(), peak) / part.threads(),
                     part.threads()));
         }
-        notes.add("training times whole trainer batches (Trainer.trainBatch): sequences drawn, forward and backward "
-                + "over the fixed chunks, gradient check, clipping, optimiser step; no evaluation");
+        addOnce(notes, "training: models and sequences from seed " + settings.seed());
+        addOnce(notes, "training times whole trainer batches (Trainer.trainBatch): sequences drawn, forward and "
+                + "backward over the fixed chunks, gradient check, clipping, optimiser step; no evaluation");
+    }
+
+    private static void addOnce(List<String> notes, String note) {
+        if (!notes.contains(note)) {
+            notes.add(note);
+        }
     }
 
     private static void addNote(List<String> notes, String note) {

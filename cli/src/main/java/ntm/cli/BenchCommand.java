@@ -139,7 +139,7 @@ final class BenchCommand implements Callable<Integer> {
                 report = MemoryScaling.run(timer, seed, o);
             } else {
                 QuickSuite.Settings settings = smoke ? QuickSuite.Settings.smoke() : QuickSuite.Settings.standard();
-                report = QuickSuite.run(oneJvm ? settings.inOneJvm() : settings, o);
+                report = QuickSuite.run((oneJvm ? settings.inOneJvm() : settings).withSeed(seed), o);
             }
         } catch (IllegalArgumentException e) {
             err.println("ntm bench: " + e.getMessage());

@@ -20,7 +20,8 @@ class QuickSuiteTest {
     @Test
     void freshJvmsRunEveryPartAndTrainAgainAfterInference() {
         StringWriter log = new StringWriter();
-        BenchReport report = QuickSuite.run(QuickSuite.Settings.smoke().inFreshJvms(), new PrintWriter(log, true));
+        BenchReport report = QuickSuite.run(QuickSuite.Settings.smoke().withSeed(7).inFreshJvms(),
+                new PrintWriter(log, true));
         List<String> names = names(report);
         for (String name : List.of("kernel.content.scalar", "kernel.eraseAdd.scalar", "inference.p50",
                 QuickSuite.AFTER_INFERENCE, "train.copy.b1", "train.copy.b2.t2")) {
@@ -29,7 +30,12 @@ class QuickSuiteTest {
         for (BenchReport.Figure f : report.figures()) {
             assertTrue(f.value() > 0 && Double.isFinite(f.value()), f.toString());
         }
-        assertTrue(report.notes().stream().anyMatch(n -> n.startsWith("each part ran in a fresh JVM")), report.notes().toString());
+        List<String> notes = report.notes();
+        assertTrue(notes.stream().anyMatch(n -> n.startsWith("each part ran in a fresh JVM")), notes.toString());
+        // The seed reached the child JVMs; notes shared by the training parts appear once.
+        assertTrue(notes.contains("inference: model and inputs from seed 7"), notes.toString());
+        assertTrue(notes.contains("training: models and sequences from seed 7"), notes.toString());
+        assertEquals(notes.size(), notes.stream().distinct().count(), notes.toString());
     }
 
     @Test
@@ -48,9 +54,11 @@ class QuickSuiteTest {
     void onlyKnownBudgetsRunInFreshJvms() {
         QuickSuite.Settings smoke = QuickSuite.Settings.smoke();
         QuickSuite.Settings odd = new QuickSuite.Settings(smoke.kernelTimer(), smoke.latency(), smoke.trainingTimer(),
-                smoke.training(), smoke.seed() + 1, false);
+                List.of(new QuickSuite.TrainingPart(3, 1)), smoke.seed(), false);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, odd::inFreshJvms);
         assertTrue(e.getMessage().contains("standard or the smoke budgets"), e.getMessage());
         assertEquals(QuickSuite.Settings.standard(), QuickSuite.Settings.standard().inOneJvm().inFreshJvms());
+        // The seed is not part of the budget: any seed runs in fresh JVMs.
+        assertEquals(7, smoke.withSeed(7).inFreshJvms().seed());
     }
 }
