@@ -199,8 +199,6 @@ public final class QuickSuite {
             for (TrainingPart part : settings.training()) {
                 runTraining(settings, config, kernels, part, part.figureName(), figures, notes, log);
             }
-        }
-        if (!settings.isolated()) {
             notes.add("every part ran in this one JVM, one after another");
         }
         notes.add(String.format(Locale.ROOT, "suite ran in %.1f s", (System.nanoTime() - t0) / 1e9));
@@ -212,7 +210,7 @@ public final class QuickSuite {
     /** Part name of the inference latency (then training at batch 1) in a child JVM. */
     private static final String INFERENCE = "inference";
 
-    /** Figure of training at batch 1 in the JVM that has just timed the kernels and inference. */
+    /** Figure of training at batch 1 in the JVM that has just measured the inference latency. */
     public static final String AFTER_INFERENCE = "train.copy.b1.after-inference";
 
     /**
