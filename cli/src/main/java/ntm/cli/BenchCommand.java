@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -74,6 +75,11 @@ final class BenchCommand implements Callable<Integer> {
             description = "Warm-up steps of the latency harness (default: ${DEFAULT-VALUE}).")
     private long warmup;
 
+    @Option(names = "--model-warmup", paramLabel = "SECONDS",
+            description = "Latency harness only: first call NtmModel.warmUp with this budget (what a service would do "
+                    + "after loading a model); with --warmup 0 the harness then shows the first real steps.")
+    private Double modelWarmup;
+
     @Option(names = "--memory-scaling",
             description = "Time per inference step for N = 128, 512, 2048 and M = 20, 64, and the least-squares "
                     + "slope in ns per memory cell.")
@@ -110,6 +116,11 @@ final class BenchCommand implements Callable<Integer> {
         if (oneJvm && (latencyMode || memoryScaling)) {
             err.println("ntm bench: --one-jvm applies to the quick suite only, not to --latency, --rate or "
                     + "--memory-scaling");
+            return 2;
+        }
+        if (modelWarmup != null && (!latencyMode || !(modelWarmup >= 0 && Double.isFinite(modelWarmup)))) {
+            err.println("ntm bench: --model-warmup needs --latency or --rate and a number of seconds >= 0, got "
+                    + modelWarmup);
             return 2;
         }
         if (rate != null && !(rate > 0 && Double.isFinite(rate))) {
@@ -191,12 +202,22 @@ final class BenchCommand implements Callable<Integer> {
                         + "%,d measured steps%s", KernelProvider.get().name(), warm, measured,
                 rate == null ? ", back to back" : String.format(Locale.ROOT, ", fixed rate %,.0f steps/s", rate)));
         o.flush();
+        NtmModel model = NtmModel.create(config, seed);
+        List<String> notes = new ArrayList<>();
+        if (modelWarmup != null) {
+            NtmModel.WarmUp w = model.warmUp(Duration.ofNanos(Math.round(modelWarmup * 1e9)));
+            String line = String.format(Locale.ROOT, "model warm-up: %,d steps in %.2f s, last %.2f us per step, %s",
+                    w.steps(), w.elapsed().toNanos() / 1e9, w.nsPerStep() / 1e3,
+                    w.settled() ? "settled" : "budget spent before it settled");
+            o.println(line);
+            notes.add(line);
+        }
         LatencyHarness.Result r = LatencyHarness.run(
-                Workloads.stepper(NtmModel.create(config, seed).newSession()),
+                Workloads.stepper(model.newSession()),
                 LatencyHarness.Inputs.of(Workloads.copySequences(256, seed)), config.outputSize(), settings);
         o.print(r.format());
         String prefix = rate == null ? "latency" : "latency.rate" + Math.round(rate);
-        List<String> notes = new ArrayList<>(List.of(r.format().trim().split("\n")));
+        notes.addAll(List.of(r.format().trim().split("\n")));
         double flops = Roofline.inferenceStep(config).flops();
         Roofline.Peak peak = Roofline.detectPeak(1);
         notes.add(String.format(Locale.ROOT, "%.3f MFLOP per step; at the service-time p50 that is %.1f%% of one "

@@ -93,6 +93,16 @@ class BenchCommandTest {
     }
 
     @Test
+    void latencyCanWarmTheModelUpFirst(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("warm.json");
+        Run r = run("bench", "--latency", "--smoke", "--warmup", "0", "--model-warmup", "0.2", "--out", out.toString());
+        assertEquals(0, r.status(), r.err() + r.out());
+        assertTrue(r.out().contains("model warm-up: "), r.out());
+        assertTrue(BenchReport.read(out).notes().stream().anyMatch(n -> n.startsWith("model warm-up: ")),
+                BenchReport.read(out).notes().toString());
+    }
+
+    @Test
     void usageErrorsExitWithTwo(@TempDir Path dir) {
         Run both = run("bench", "--latency", "--memory-scaling", "--out", dir.resolve("x.json").toString());
         assertEquals(2, both.status());
@@ -103,6 +113,9 @@ class BenchCommandTest {
         Run oneJvm = run("bench", "--latency", "--one-jvm", "--smoke");
         assertEquals(2, oneJvm.status());
         assertTrue(oneJvm.err().contains("--one-jvm applies to the quick suite only"), oneJvm.err());
+        Run warm = run("bench", "--model-warmup", "1", "--smoke");
+        assertEquals(2, warm.status());
+        assertTrue(warm.err().contains("--model-warmup needs --latency"), warm.err());
         Run rate = run("bench", "--rate", "-5");
         assertEquals(2, rate.status());
         assertTrue(rate.err().contains("--rate must be a positive"), rate.err());

@@ -2,7 +2,10 @@ package ntm.engine.api;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
@@ -10,6 +13,7 @@ import ntm.engine.NtmConfig;
 import ntm.engine.io.Checkpoint;
 import ntm.engine.layout.ParamLayout;
 import ntm.engine.model.Parameters;
+import ntm.engine.util.SplitMix64;
 import ntm.kernels.KernelProvider;
 import ntm.kernels.Kernels;
 
@@ -112,6 +116,81 @@ public final class NtmModel {
     /** A read-only view of the parameter segment (for trainers and tools; never written). */
     public MemorySegment parameterSegment() {
         return readOnly;
+    }
+
+    /**
+     * What {@link #warmUp} did.
+     *
+     * @param steps     inference steps run
+     * @param elapsed   time spent
+     * @param nsPerStep mean time per step in the last window of about 100 ms
+     * @param settled   whether the step time had stopped falling with the JIT compiler idle
+     *                  (otherwise the budget ran out first)
+     */
+    public record WarmUp(long steps, Duration elapsed, double nsPerStep, boolean settled) {
+    }
+
+    /** Windows of the warm-up: each is timed, and two quiet ones in a row end it. */
+    private static final long WARM_UP_WINDOW_NANOS = 100_000_000L;
+    /** A window this much faster than the best so far counts as still getting faster. */
+    private static final double STILL_IMPROVING = 0.97;
+
+    /**
+     * Runs this model's step path on synthetic inputs (uniform in [0, 1), a reset every 32 steps) in
+     * a private session until it is compiled: until two windows of about 100 ms in a row are no
+     * faster than the best before them and the JIT compiler was idle during both, or until
+     * {@code budget} is spent. Call it once after loading and before the first real step: on a
+     * fresh JVM the first steps run in the interpreter, hundreds of times slower, until C2 has
+     * compiled the Vector API kernels (PERFORMANCE.md, section 3). The model and its other
+     * sessions are not touched; any thread may call it.
+     *
+     * @param budget the longest to run, at least one step is always run
+     * @return the number of steps, the time, the last window's step time and whether it settled
+     */
+    public WarmUp warmUp(Duration budget) {
+        Objects.requireNonNull(budget, "budget");
+        if (budget.isNegative()) {
+            throw new IllegalArgumentException("warm-up budget must not be negative, got " + budget);
+        }
+        NtmSession session = newSession();
+        float[][] inputs = new float[64][config.inputSize()];
+        SplitMix64 rng = new SplitMix64(0x5EED_0F_4A3DL);
+        for (float[] in : inputs) {
+            for (int i = 0; i < in.length; i++) {
+                in[i] = (float) rng.nextDouble();
+            }
+        }
+        float[] out = new float[config.outputSize()];
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long start = System.nanoTime();
+        long end = start + Math.min(budget.toNanos(), Long.MAX_VALUE / 4);
+        long steps = 0;
+        double best = Double.POSITIVE_INFINITY;
+        double last = Double.NaN;
+        int quiet = 0;
+        boolean settled = false;
+        do {
+            long compiledBefore = jitTimed ? jit.getTotalCompilationTime() : 0;
+            long w0 = System.nanoTime();
+            long windowSteps = 0;
+            long now;
+            do {
+                if (steps % 32 == 0) {
+                    session.reset();
+                }
+                session.step(inputs[(int) (steps & 63)], out);
+                steps++;
+                windowSteps++;
+                now = System.nanoTime();
+            } while (now - w0 < WARM_UP_WINDOW_NANOS && now < end);
+            last = (double) (now - w0) / windowSteps;
+            boolean jitBusy = jitTimed && jit.getTotalCompilationTime() != compiledBefore;
+            quiet = last < STILL_IMPROVING * best || jitBusy ? 0 : quiet + 1;
+            best = Math.min(best, last);
+            settled = quiet >= 2;
+        } while (!settled && System.nanoTime() < end);
+        return new WarmUp(steps, Duration.ofNanos(System.nanoTime() - start), last, settled);
     }
 
     /** A session of one sequence, at the initial state. */

@@ -3,10 +3,12 @@ package ntm.engine.api;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,5 +52,33 @@ class NtmModelTest {
         Path junk = dir.resolve("junk.safetensors");
         Files.write(junk, new byte[] {1, 2, 3});
         assertThrows(IOException.class, () -> NtmModel.load(junk));
+    }
+
+    @Test
+    void warmUpRunsStepsWithinItsBudgetAndLeavesTheModelAlone() {
+        NtmConfig c = NtmConfig.copyTask();
+        NtmModel model = NtmModel.create(c, 3);
+        float[] before = model.parameters();
+        float[] in = new float[c.inputSize()];
+        in[2] = 1f;
+        float[] expected = new float[c.outputSize()];
+        NtmSession session = model.newSession();
+        session.step(in, expected);
+        session.reset();
+
+        NtmModel.WarmUp w = model.warmUp(Duration.ofMillis(300));
+        assertTrue(w.steps() > 0, w.toString());
+        assertTrue(w.nsPerStep() > 0 && Double.isFinite(w.nsPerStep()), w.toString());
+        // The budget bounds it: one window of ~100 ms may finish past it, never several seconds.
+        assertTrue(w.elapsed().compareTo(Duration.ofSeconds(3)) < 0, w.toString());
+        assertArrayEquals(before, model.parameters());
+        float[] after = new float[c.outputSize()];
+        session.step(in, after);
+        assertArrayEquals(expected, after);
+
+        NtmModel.WarmUp none = model.warmUp(Duration.ZERO);
+        assertEquals(1, none.steps(), "a zero budget still runs one step: " + none);
+        assertThrows(IllegalArgumentException.class, () -> model.warmUp(Duration.ofSeconds(-1)));
+        assertThrows(NullPointerException.class, () -> model.warmUp(null));
     }
 }
