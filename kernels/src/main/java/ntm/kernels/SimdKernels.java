@@ -804,20 +804,60 @@ public abstract sealed class SimdKernels implements Kernels
     public void rankKUpdate(MemorySegment dw, long dwOff, int rows, int cols, int ldw,
                             MemorySegment dy, long dyOff, int lddy,
                             MemorySegment x, long xOff, int ldx, int batch) {
-        VectorSpecies<Float> sp = species();
         if (rows <= 0 || cols <= 0 || batch <= 0) {
             return;
         }
         long dwAt = at(dw, dwOff, span(rows, ldw, cols));
         long dyAt = at(dy, dyOff, span(batch, lddy, rows));
         long xAt = at(x, xOff, span(batch, ldx, cols));
-        long ldwb = bytes(ldw);
-        long lddyb = bytes(lddy);
-        long ldxb = bytes(ldx);
+        rankK(dw, dwAt, rows, cols, bytes(ldw), dy, dyAt, bytes(lddy), x, xAt, bytes(ldx), 0, 1, null, batch);
+    }
+
+    /**
+     * As the per-step {@link #rankKUpdate} calls of the interface's reference, with each 4 x 16
+     * tile of dW loaded once, updated by every row of every step (steps descending, rows ascending,
+     * the same fused multiply-adds in the same order) and stored once.
+     */
+    @Override
+    public void rankKUpdateSteps(MemorySegment dw, long dwOff, int rows, int cols, int ldw,
+                                 MemorySegment dy, long dyOff, MemorySegment x, long xOff,
+                                 long stepStride, int ld, int steps, int[] active) {
+        if (rows <= 0 || cols <= 0 || steps <= 0) {
+            return;
+        }
+        if (active.length < steps) {
+            throw new IllegalArgumentException("active has " + active.length + " entries, fewer than " + steps
+                    + " steps");
+        }
+        long dwAt = at(dw, dwOff, span(rows, ldw, cols));
+        for (int s = 0; s < steps; s++) {
+            int k = active[s];
+            if (k < 0) {
+                throw new IllegalArgumentException("active[" + s + "] = " + k + " is negative");
+            }
+            if (k > 0) {
+                at(dy, dyOff + s * stepStride, span(k, ld, rows));
+                at(x, xOff + s * stepStride, span(k, ld, cols));
+            }
+        }
+        long ldb = bytes(ld);
+        rankK(dw, dwAt, rows, cols, bytes(ldw), dy, dyOff * Float.BYTES, ldb, x, xOff * Float.BYTES, ldb,
+                stepStride * Float.BYTES, steps, active, 0);
+    }
+
+    /**
+     * {@code dW[r][c] += dY[s][b][r] * X[s][b][c]} for s from {@code steps - 1} down to 0 and b
+     * from 0 to {@code active[s] - 1} ({@code batch} when {@code active} is null), in that order
+     * for every element; four weight rows at a time, so each input vector is loaded once for the
+     * four rows. Offsets and strides in bytes, already checked.
+     */
+    private void rankK(MemorySegment dw, long dwAt, int rows, int cols, long ldwb,
+                       MemorySegment dy, long dyAt, long lddyb, MemorySegment x, long xAt, long ldxb,
+                       long stepb, int steps, int[] active, int batch) {
+        VectorSpecies<Float> sp = species();
         int v = sp.length();
         int bound = cols & -v;
         int r = 0;
-        // Four weight rows at a time: each input vector is loaded once for the four rows.
         for (; r + 4 <= rows; r += 4) {
             long w0 = r * ldwb;
             long w1 = w0 + ldwb;
@@ -831,13 +871,17 @@ public abstract sealed class SimdKernels implements Kernels
                 FloatVector a1 = FloatVector.fromMemorySegment(sp, dw, dwAt + w1 + o, ORDER);
                 FloatVector a2 = FloatVector.fromMemorySegment(sp, dw, dwAt + w2 + o, ORDER);
                 FloatVector a3 = FloatVector.fromMemorySegment(sp, dw, dwAt + w3 + o, ORDER);
-                for (int b = 0; b < batch; b++) {
-                    long dyb = b * lddyb + ro;
-                    FloatVector xv = FloatVector.fromMemorySegment(sp, x, xAt + b * ldxb + o, ORDER);
-                    a0 = xv.fma(FloatVector.broadcast(sp, get(dy, dyAt + dyb)), a0);
-                    a1 = xv.fma(FloatVector.broadcast(sp, get(dy, dyAt + dyb + Float.BYTES)), a1);
-                    a2 = xv.fma(FloatVector.broadcast(sp, get(dy, dyAt + dyb + 2 * Float.BYTES)), a2);
-                    a3 = xv.fma(FloatVector.broadcast(sp, get(dy, dyAt + dyb + 3 * Float.BYTES)), a3);
+                for (int s = steps - 1; s >= 0; s--) {
+                    long dys = dyAt + s * stepb + ro;
+                    long xs = xAt + s * stepb + o;
+                    for (int b = 0, k = active == null ? batch : active[s]; b < k; b++) {
+                        long dyb = dys + b * lddyb;
+                        FloatVector xv = FloatVector.fromMemorySegment(sp, x, xs + b * ldxb, ORDER);
+                        a0 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb)), a0);
+                        a1 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb + Float.BYTES)), a1);
+                        a2 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb + 2 * Float.BYTES)), a2);
+                        a3 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb + 3 * Float.BYTES)), a3);
+                    }
                 }
                 a0.intoMemorySegment(dw, dwAt + w0 + o, ORDER);
                 a1.intoMemorySegment(dw, dwAt + w1 + o, ORDER);
@@ -846,7 +890,7 @@ public abstract sealed class SimdKernels implements Kernels
             }
             for (; c < cols; c++) {
                 rankKScalarColumn(dw, dwAt + w0 + bytes(c), ldwb, 4, dy, dyAt + ro, lddyb, x, xAt + bytes(c), ldxb,
-                        batch);
+                        stepb, steps, active, batch);
             }
         }
         for (; r < rows; r++) {
@@ -856,28 +900,35 @@ public abstract sealed class SimdKernels implements Kernels
             for (; c < bound; c += v) {
                 long o = bytes(c);
                 FloatVector a0 = FloatVector.fromMemorySegment(sp, dw, dwAt + w0 + o, ORDER);
-                for (int b = 0; b < batch; b++) {
-                    a0 = FloatVector.fromMemorySegment(sp, x, xAt + b * ldxb + o, ORDER)
-                            .fma(FloatVector.broadcast(sp, get(dy, dyAt + b * lddyb + ro)), a0);
+                for (int s = steps - 1; s >= 0; s--) {
+                    long dys = dyAt + s * stepb + ro;
+                    long xs = xAt + s * stepb + o;
+                    for (int b = 0, k = active == null ? batch : active[s]; b < k; b++) {
+                        a0 = FloatVector.fromMemorySegment(sp, x, xs + b * ldxb, ORDER)
+                                .fma(FloatVector.broadcast(sp, get(dy, dys + b * lddyb)), a0);
+                    }
                 }
                 a0.intoMemorySegment(dw, dwAt + w0 + o, ORDER);
             }
             for (; c < cols; c++) {
                 rankKScalarColumn(dw, dwAt + w0 + bytes(c), ldwb, 1, dy, dyAt + ro, lddyb, x, xAt + bytes(c), ldxb,
-                        batch);
+                        stepb, steps, active, batch);
             }
         }
     }
 
-    /** Scalar tail of {@link #rankKUpdate}: one column of {@code count} consecutive rows. */
+    /** One column of {@link #rankK} for {@code count} rows, in scalar arithmetic (a loop tail). */
     private static void rankKScalarColumn(MemorySegment dws, long wc, long ldwb, int count,
                                           MemorySegment dys, long ro, long lddyb,
-                                          MemorySegment xs, long xc, long ldxb, int batch) {
+                                          MemorySegment xs, long xc, long ldxb,
+                                          long stepb, int steps, int[] active, int batch) {
         for (int k = 0; k < count; k++) {
             long cell = wc + k * ldwb;
             float s = get(dws, cell);
-            for (int b = 0; b < batch; b++) {
-                s += get(dys, b * lddyb + ro + bytes(k)) * get(xs, b * ldxb + xc);
+            for (int t = steps - 1; t >= 0; t--) {
+                for (int b = 0, n = active == null ? batch : active[t]; b < n; b++) {
+                    s += get(dys, t * stepb + b * lddyb + ro + bytes(k)) * get(xs, t * stepb + b * ldxb + xc);
+                }
             }
             put(dws, cell, s);
         }

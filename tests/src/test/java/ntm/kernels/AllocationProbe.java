@@ -60,6 +60,9 @@ public final class AllocationProbe {
         calls.put("gemm", () -> k.gemm(b[0], 0, rows, cols, cols, b[1], 0, 144, b[2], 0, 416, batch, false));
         calls.put("gemmTransposed", () -> k.gemmTransposed(b[0], 0, rows, cols, cols, b[1], 0, 416, b[3], 0, 144, batch));
         calls.put("rankKUpdate", () -> k.rankKUpdate(b[3], 0, rows, cols, cols, b[1], 0, 416, b[0], 0, 144, batch));
+        int[] active = {4, 4, 2};
+        calls.put("rankKUpdateSteps", () -> k.rankKUpdateSteps(b[3], 0, rows, cols, cols, b[1], 0, b[0], 0, 4 * 416,
+                416, active.length, active));
         calls.put("sigmoid", () -> k.sigmoid(b[0], 0, b[2], 0, n));
         calls.put("tanh", () -> k.tanh(b[0], 0, b[2], 0, n));
         calls.put("softplus", () -> k.softplus(b[0], 0, b[2], 0, n));

@@ -157,6 +157,11 @@ public final class DeterminismProbe {
                 k.rankKUpdate(b[3], 0, rows, cols, cols, b[0], 0, ldy, b[1], 0, ldx, batch);
                 return 0;
             });
+            int[] active = {2, 2, 1};
+            calls.put("rankKUpdateSteps", () -> {
+                k.rankKUpdateSteps(b[3], 0, rows, cols, cols, b[0], 0, b[1], 0, 2L * ldx, ldx, active.length, active);
+                return 0;
+            });
             calls.put("sigmoid", () -> {
                 k.sigmoid(b[0], 0, b[2], 0, n);
                 return 0;

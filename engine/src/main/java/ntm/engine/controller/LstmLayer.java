@@ -81,19 +81,20 @@ public final class LstmLayer {
      * <p>Per unit j, with {@code dh} the gradient of h and {@code dc} that of c from the next step:
      * {@code dc += dh o (1 - tanh(c)^2)}, {@code dz_i = dc g i(1-i)}, {@code dz_f = dc c_prev f(1-f)},
      * {@code dz_g = dc i (1-g^2)}, {@code dz_o = dh tanh(c) o(1-o)}; the gradient of c_prev,
-     * {@code dc f}, replaces {@code dc}. Then {@code dW += dz^T xcat}, {@code db += sum_b dz},
-     * {@code dxcat += W^T dz}.
+     * {@code dc f}, replaces {@code dc}. Then {@code db += sum_b dz} and {@code dxcat += W^T dz}.
+     * The weight gradient {@code dW += dz^T xcat} is left to {@link #weightGradient}, once for all
+     * steps, so dz must be kept until then.
      *
-     * @param g     gradients; dW at {@code dwOff}, db at {@code dbOff}
-     * @param d     gradient scratch, every buffer below in this segment with stride {@code dld}
+     * @param g     gradients; db at {@code dbOff} ({@code dwOff} is not written here)
+     * @param d     gradient scratch, every buffer below in this segment with stride {@code dld}, but dz
      * @param dh    {@code [batch][H]} in: gradient of h
      * @param dc    {@code [batch][H]} in: gradient of c from step t+1; out: gradient of c_prev
-     * @param dz    {@code [batch][4H]} scratch: gate pre-activation gradients (overwritten)
+     * @param dz    {@code [batch][4H]}, stride {@code ldz}, out: gate pre-activation gradients
      * @param dxcat {@code [batch][in + H]} accumulated: gradient of {@code [in ; h_prev]}
      */
     public void backward(MemorySegment p, long wOff, MemorySegment g, long dwOff, long dbOff,
                          MemorySegment a, long xcat, long cPrev, int ldcPrev, long gates, long tanhC, int ld,
-                         MemorySegment d, long dh, long dc, long dz, long dxcat, int dld, int batch) {
+                         MemorySegment d, long dh, long dc, long dz, int ldz, long dxcat, int dld, int batch) {
         int hs = hidden;
         for (int b = 0; b < batch; b++) {
             long gb = gates + (long) b * ld;
@@ -101,7 +102,7 @@ public final class LstmLayer {
             long cp = cPrev + (long) b * ldcPrev;
             long dhb = dh + (long) b * dld;
             long dcb = dc + (long) b * dld;
-            long dzb = dz + (long) b * dld;
+            long dzb = dz + (long) b * ldz;
             for (int j = 0; j < hs; j++) {
                 float i = a.getAtIndex(F32, gb + j);
                 float f = a.getAtIndex(F32, gb + hs + j);
@@ -119,7 +120,18 @@ public final class LstmLayer {
             }
             k.axpy(1f, d, dzb, g, dbOff, 4 * hs);
         }
-        k.rankKUpdate(g, dwOff, 4 * hs, in + hs, in + hs, d, dz, dld, a, xcat, ld, batch);
-        k.gemmTransposed(p, wOff, 4 * hs, in + hs, in + hs, d, dz, dld, d, dxcat, dld, batch);
+        k.gemmTransposed(p, wOff, 4 * hs, in + hs, in + hs, d, dz, ldz, d, dxcat, dld, batch);
+    }
+
+    /**
+     * The weight gradient {@code dW += sum_t dz_t [x_t ; h_{t-1}]^T} of a whole backward pass, after
+     * {@link #backward} has left every step's dz in place: step s's rows at {@code dz + s * stepStride}
+     * and {@code xcat + s * stepStride}, {@code ld} apart, {@code active[s]} of them. Summed from the
+     * last step to the first, as per-step updates would be.
+     */
+    public void weightGradient(MemorySegment g, long dwOff, MemorySegment a, long dz, long xcat, long stepStride,
+                               int ld, int steps, int[] active) {
+        k.rankKUpdateSteps(g, dwOff, 4 * hidden, in + hidden, in + hidden, a, dz, a, xcat, stepStride, ld, steps,
+                active);
     }
 }

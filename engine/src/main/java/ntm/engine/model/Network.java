@@ -356,6 +356,14 @@ public final class Network implements AutoCloseable {
             }
             controllerBackward(p, g, s, active);
         }
+        if (t.lstm) {
+            // dW of each LSTM layer from every step's dz at once (the same sums as per-step updates)
+            long row0 = t.row(0, 0);
+            for (int l = 0; l < t.layers; l++) {
+                st.lstm[l].weightGradient(g, st.layerW[l], a, row0 + t.dzStep[l], row0 + t.xcat[l],
+                        (long) t.batch * ld, ld, steps, activeAt);
+            }
+        }
         initialStateBackward(g, count);
     }
 
@@ -386,7 +394,7 @@ public final class Network implements AutoCloseable {
                 long cPrev = first ? t.zeros : t.row(s - 1, 0) + t.cell[l];
                 st.lstm[l].backward(p, st.layerW[l], g, st.layerW[l], st.layerB[l], a, base + t.xcat[l], cPrev,
                         first ? 0 : ld, base + t.gates[l], base + t.tanhC[l], ld,
-                        d, gbase + t.dh, gbase + t.dcCarry[l], gbase + t.dz, gbase + t.dxcat, gld, active);
+                        d, gbase + t.dh, gbase + t.dcCarry[l], base + t.dzStep[l], ld, gbase + t.dxcat, gld, active);
                 for (int b = 0; b < active; b++) {
                     long gr = t.grad(b);
                     Buffers.copy(d, gr + t.dxcat + in, d, gr + t.dhCarry[l], hs);

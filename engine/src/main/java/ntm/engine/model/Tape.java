@@ -60,6 +60,12 @@ final class Tape {
     final int[] gates;
     final int[] cell;
     final int[] tanhC;
+    /**
+     * Per LSTM layer, with gradients only (else -1): the gate pre-activation gradient dz of this
+     * step, kept for the whole backward pass so that the layer's weight gradient is one product
+     * over all steps ({@code Kernels.rankKUpdateSteps}) instead of one per step.
+     */
+    final int[] dzStep;
     /** [o ; r_1 .. r_R]: the output layer's input; o is the top layer's h. */
     final int outIn;
     /**
@@ -144,6 +150,7 @@ final class Tape {
         gates = new int[layers];
         cell = new int[layers];
         tanhC = new int[layers];
+        dzStep = new int[layers];
         for (int l = 0; l < layers; l++) {
             inSize[l] = c.layerInputSize(l);
             xcat[l] = field(inSize[l] + (lstm ? hidden : 0));
@@ -152,6 +159,7 @@ final class Tape {
                 cell[l] = field(hidden);
                 tanhC[l] = field(hidden);
             }
+            dzStep[l] = lstm && gradients ? field(4 * hidden) : -1;
         }
         outIn = field(hidden + reads * m);
         pre = field(headParams);
