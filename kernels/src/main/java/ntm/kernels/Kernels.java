@@ -101,20 +101,21 @@ public interface Kernels {
                      MemorySegment x, long xOff, int ldx, int batch);
 
     /**
-     * The weight gradient of a whole backward pass through time in one call: for {@code s} from
-     * {@code steps - 1} down to 0, {@link #rankKUpdate} with the {@code active[s]} rows of step
-     * {@code s}, {@code dY} at {@code dyOff + s * stepStride} and {@code X} at
-     * {@code xOff + s * stepStride}, both with row stride {@code ld}. Implementations must give
-     * exactly the result of those calls in that order (each {@code dW} element accumulates the same
-     * products in the same order), which this default makes; a fast one keeps {@code dW} in
-     * registers across the steps instead of reading and writing it once per step.
+     * The weight gradient of several steps of a backward pass through time in one call: for
+     * {@code i} from {@code steps - 1} down to 0, {@link #rankKUpdate} with the
+     * {@code active[from + i]} rows of step {@code from + i}, {@code dY} at
+     * {@code dyOff + i * stepStride} and {@code X} at {@code xOff + i * stepStride}, both with row
+     * stride {@code ld}. Implementations must give exactly the result of those calls in that order
+     * (each {@code dW} element accumulates the same products in the same order), which this
+     * default makes; a fast one keeps {@code dW} in registers across the steps instead of reading
+     * and writing it once per step.
      */
     default void rankKUpdateSteps(MemorySegment dw, long dwOff, int rows, int cols, int ldw,
                                   MemorySegment dy, long dyOff, MemorySegment x, long xOff,
-                                  long stepStride, int ld, int steps, int[] active) {
-        for (int s = steps - 1; s >= 0; s--) {
-            rankKUpdate(dw, dwOff, rows, cols, ldw, dy, dyOff + s * stepStride, ld, x, xOff + s * stepStride, ld,
-                    active[s]);
+                                  long stepStride, int ld, int[] active, int from, int steps) {
+        for (int i = steps - 1; i >= 0; i--) {
+            rankKUpdate(dw, dwOff, rows, cols, ldw, dy, dyOff + i * stepStride, ld, x, xOff + i * stepStride, ld,
+                    active[from + i]);
         }
     }
 

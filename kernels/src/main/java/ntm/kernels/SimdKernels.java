@@ -810,7 +810,7 @@ public abstract sealed class SimdKernels implements Kernels
         long dwAt = at(dw, dwOff, span(rows, ldw, cols));
         long dyAt = at(dy, dyOff, span(batch, lddy, rows));
         long xAt = at(x, xOff, span(batch, ldx, cols));
-        rankK(dw, dwAt, rows, cols, bytes(ldw), dy, dyAt, bytes(lddy), x, xAt, bytes(ldx), 0, 1, null, batch);
+        rankK(dw, dwAt, rows, cols, bytes(ldw), dy, dyAt, bytes(lddy), x, xAt, bytes(ldx), 0, 1, null, 0, batch);
     }
 
     /**
@@ -821,39 +821,39 @@ public abstract sealed class SimdKernels implements Kernels
     @Override
     public void rankKUpdateSteps(MemorySegment dw, long dwOff, int rows, int cols, int ldw,
                                  MemorySegment dy, long dyOff, MemorySegment x, long xOff,
-                                 long stepStride, int ld, int steps, int[] active) {
+                                 long stepStride, int ld, int[] active, int from, int steps) {
         if (rows <= 0 || cols <= 0 || steps <= 0) {
             return;
         }
-        if (active.length < steps) {
-            throw new IllegalArgumentException("active has " + active.length + " entries, fewer than " + steps
-                    + " steps");
+        if (from < 0 || active.length - steps < from) {
+            throw new IllegalArgumentException("steps " + from + " to " + (from + steps - 1) + " need active counts, "
+                    + "active has " + active.length);
         }
         long dwAt = at(dw, dwOff, span(rows, ldw, cols));
-        for (int s = 0; s < steps; s++) {
-            int k = active[s];
+        for (int i = 0; i < steps; i++) {
+            int k = active[from + i];
             if (k < 0) {
-                throw new IllegalArgumentException("active[" + s + "] = " + k + " is negative");
+                throw new IllegalArgumentException("active[" + (from + i) + "] = " + k + " is negative");
             }
             if (k > 0) {
-                at(dy, dyOff + s * stepStride, span(k, ld, rows));
-                at(x, xOff + s * stepStride, span(k, ld, cols));
+                at(dy, dyOff + i * stepStride, span(k, ld, rows));
+                at(x, xOff + i * stepStride, span(k, ld, cols));
             }
         }
         long ldb = bytes(ld);
         rankK(dw, dwAt, rows, cols, bytes(ldw), dy, dyOff * Float.BYTES, ldb, x, xOff * Float.BYTES, ldb,
-                stepStride * Float.BYTES, steps, active, 0);
+                stepStride * Float.BYTES, steps, active, from, 0);
     }
 
     /**
      * {@code dW[r][c] += dY[s][b][r] * X[s][b][c]} for s from {@code steps - 1} down to 0 and b
-     * from 0 to {@code active[s] - 1} ({@code batch} when {@code active} is null), in that order
+     * from 0 to {@code active[from + s] - 1} ({@code batch} when {@code active} is null), in that order
      * for every element; four weight rows at a time, so each input vector is loaded once for the
      * four rows. Offsets and strides in bytes, already checked.
      */
     private void rankK(MemorySegment dw, long dwAt, int rows, int cols, long ldwb,
                        MemorySegment dy, long dyAt, long lddyb, MemorySegment x, long xAt, long ldxb,
-                       long stepb, int steps, int[] active, int batch) {
+                       long stepb, int steps, int[] active, int from, int batch) {
         VectorSpecies<Float> sp = species();
         int v = sp.length();
         int bound = cols & -v;
@@ -874,7 +874,7 @@ public abstract sealed class SimdKernels implements Kernels
                 for (int s = steps - 1; s >= 0; s--) {
                     long dys = dyAt + s * stepb + ro;
                     long xs = xAt + s * stepb + o;
-                    for (int b = 0, k = active == null ? batch : active[s]; b < k; b++) {
+                    for (int b = 0, k = active == null ? batch : active[from + s]; b < k; b++) {
                         long dyb = dys + b * lddyb;
                         FloatVector xv = FloatVector.fromMemorySegment(sp, x, xs + b * ldxb, ORDER);
                         a0 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb)), a0);
@@ -890,7 +890,7 @@ public abstract sealed class SimdKernels implements Kernels
             }
             for (; c < cols; c++) {
                 rankKScalarColumn(dw, dwAt + w0 + bytes(c), ldwb, 4, dy, dyAt + ro, lddyb, x, xAt + bytes(c), ldxb,
-                        stepb, steps, active, batch);
+                        stepb, steps, active, from, batch);
             }
         }
         for (; r < rows; r++) {
@@ -903,7 +903,7 @@ public abstract sealed class SimdKernels implements Kernels
                 for (int s = steps - 1; s >= 0; s--) {
                     long dys = dyAt + s * stepb + ro;
                     long xs = xAt + s * stepb + o;
-                    for (int b = 0, k = active == null ? batch : active[s]; b < k; b++) {
+                    for (int b = 0, k = active == null ? batch : active[from + s]; b < k; b++) {
                         a0 = FloatVector.fromMemorySegment(sp, x, xs + b * ldxb, ORDER)
                                 .fma(FloatVector.broadcast(sp, get(dy, dys + b * lddyb)), a0);
                     }
@@ -912,7 +912,7 @@ public abstract sealed class SimdKernels implements Kernels
             }
             for (; c < cols; c++) {
                 rankKScalarColumn(dw, dwAt + w0 + bytes(c), ldwb, 1, dy, dyAt + ro, lddyb, x, xAt + bytes(c), ldxb,
-                        stepb, steps, active, batch);
+                        stepb, steps, active, from, batch);
             }
         }
     }
@@ -921,12 +921,12 @@ public abstract sealed class SimdKernels implements Kernels
     private static void rankKScalarColumn(MemorySegment dws, long wc, long ldwb, int count,
                                           MemorySegment dys, long ro, long lddyb,
                                           MemorySegment xs, long xc, long ldxb,
-                                          long stepb, int steps, int[] active, int batch) {
+                                          long stepb, int steps, int[] active, int from, int batch) {
         for (int k = 0; k < count; k++) {
             long cell = wc + k * ldwb;
             float s = get(dws, cell);
             for (int t = steps - 1; t >= 0; t--) {
-                for (int b = 0, n = active == null ? batch : active[t]; b < n; b++) {
+                for (int b = 0, n = active == null ? batch : active[from + t]; b < n; b++) {
                     s += get(dys, t * stepb + b * lddyb + ro + bytes(k)) * get(xs, t * stepb + b * ldxb + xc);
                 }
             }

@@ -62,7 +62,7 @@ public final class AllocationProbe {
         calls.put("rankKUpdate", () -> k.rankKUpdate(b[3], 0, rows, cols, cols, b[1], 0, 416, b[0], 0, 144, batch));
         int[] active = {4, 4, 2};
         calls.put("rankKUpdateSteps", () -> k.rankKUpdateSteps(b[3], 0, rows, cols, cols, b[1], 0, b[0], 0, 4 * 416,
-                416, active.length, active));
+                416, active, 0, active.length));
         calls.put("sigmoid", () -> k.sigmoid(b[0], 0, b[2], 0, n));
         calls.put("tanh", () -> k.tanh(b[0], 0, b[2], 0, n));
         calls.put("softplus", () -> k.softplus(b[0], 0, b[2], 0, n));

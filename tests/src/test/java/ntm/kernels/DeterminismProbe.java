@@ -159,7 +159,7 @@ public final class DeterminismProbe {
             });
             int[] active = {2, 2, 1};
             calls.put("rankKUpdateSteps", () -> {
-                k.rankKUpdateSteps(b[3], 0, rows, cols, cols, b[0], 0, b[1], 0, 2L * ldx, ldx, active.length, active);
+                k.rankKUpdateSteps(b[3], 0, rows, cols, cols, b[0], 0, b[1], 0, 2L * ldx, ldx, active, 0, active.length);
                 return 0;
             });
             calls.put("sigmoid", () -> {

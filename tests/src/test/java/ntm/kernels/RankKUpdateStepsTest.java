@@ -73,7 +73,11 @@ class RankKUpdateStepsTest {
                             k.rankKUpdate(perStep, 2, rows, cols, ldw, dy, 3 + s * stepStride, ld, x,
                                     5 + s * stepStride, ld, active[s]);
                         }
-                        k.rankKUpdateSteps(fused, 2, rows, cols, ldw, dy, 3, x, 5, stepStride, ld, steps, active);
+                        // Two groups, the later steps first, as the trainer calls it.
+                        int split = steps / 2;
+                        k.rankKUpdateSteps(fused, 2, rows, cols, ldw, dy, 3 + split * stepStride, x,
+                                5 + split * stepStride, stepStride, ld, active, split, steps - split);
+                        k.rankKUpdateSteps(fused, 2, rows, cols, ldw, dy, 3, x, 5, stepStride, ld, active, 0, split);
                         // Every float of dW, its padding and the floats around it included.
                         assertBitsEqual(KernelTestSupport.ctx(k, "rankKUpdateSteps", rows, cols, steps, capacity),
                                 perStep, fused, dwFloats);
@@ -91,18 +95,18 @@ class RankKUpdateStepsTest {
             MemorySegment dw = Buffers.allocate(arena, 64);
             MemorySegment rowsSeg = Buffers.allocate(arena, 64);
             IllegalArgumentException few = assertThrows(IllegalArgumentException.class,
-                    () -> k.rankKUpdateSteps(dw, 0, 4, 4, 4, rowsSeg, 0, rowsSeg, 0, 8, 4, 3, new int[] {1, 1}));
-            assertTrue(few.getMessage().contains("fewer than 3 steps"), few.getMessage());
+                    () -> k.rankKUpdateSteps(dw, 0, 4, 4, 4, rowsSeg, 0, rowsSeg, 0, 8, 4, new int[] {1, 1, 1}, 1, 3));
+            assertTrue(few.getMessage().contains("steps 1 to 3 need active counts, active has 3"), few.getMessage());
             IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
-                    () -> k.rankKUpdateSteps(dw, 0, 4, 4, 4, rowsSeg, 0, rowsSeg, 0, 8, 4, 2, new int[] {1, -1}));
+                    () -> k.rankKUpdateSteps(dw, 0, 4, 4, 4, rowsSeg, 0, rowsSeg, 0, 8, 4, new int[] {1, -1}, 0, 2));
             assertTrue(negative.getMessage().contains("negative"), negative.getMessage());
             // Step 9's rows lie past the end of a 64-float segment.
             int[] tenOnes = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
             assertThrows(IndexOutOfBoundsException.class,
-                    () -> k.rankKUpdateSteps(dw, 0, 4, 4, 4, rowsSeg, 0, rowsSeg, 0, 8, 4, 10, tenOnes));
+                    () -> k.rankKUpdateSteps(dw, 0, 4, 4, 4, rowsSeg, 0, rowsSeg, 0, 8, 4, tenOnes, 0, 10));
             // No steps: nothing to do, dW untouched.
             Buffers.set(dw, 0, 3f);
-            k.rankKUpdateSteps(dw, 0, 4, 4, 4, rowsSeg, 0, rowsSeg, 0, 8, 4, 0, new int[0]);
+            k.rankKUpdateSteps(dw, 0, 4, 4, 4, rowsSeg, 0, rowsSeg, 0, 8, 4, new int[0], 0, 0);
             assertEquals(3f, Buffers.get(dw, 0));
         }
     }

@@ -124,14 +124,15 @@ public final class LstmLayer {
     }
 
     /**
-     * The weight gradient {@code dW += sum_t dz_t [x_t ; h_{t-1}]^T} of a whole backward pass, after
-     * {@link #backward} has left every step's dz in place: step s's rows at {@code dz + s * stepStride}
-     * and {@code xcat + s * stepStride}, {@code ld} apart, {@code active[s]} of them. Summed from the
-     * last step to the first, as per-step updates would be.
+     * The weight gradient {@code dW += sum_t dz_t [x_t ; h_{t-1}]^T} of steps {@code from} to
+     * {@code from + steps - 1}, after {@link #backward} has left their dz in place: step
+     * {@code from + i}'s rows at {@code dz + i * stepStride} and {@code xcat + i * stepStride},
+     * {@code ld} apart, {@code active[from + i]} of them. Summed from the last step to the first, as
+     * per-step updates would be.
      */
     public void weightGradient(MemorySegment g, long dwOff, MemorySegment a, long dz, long xcat, long stepStride,
-                               int ld, int steps, int[] active) {
-        k.rankKUpdateSteps(g, dwOff, 4 * hidden, in + hidden, in + hidden, a, dz, a, xcat, stepStride, ld, steps,
-                active);
+                               int ld, int[] active, int from, int steps) {
+        k.rankKUpdateSteps(g, dwOff, 4 * hidden, in + hidden, in + hidden, a, dz, a, xcat, stepStride, ld, active,
+                from, steps);
     }
 }

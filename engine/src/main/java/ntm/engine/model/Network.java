@@ -38,6 +38,12 @@ public final class Network implements AutoCloseable {
     private final Sequence[] sorted;
     /** Number of sequences still running at step t. */
     private final int[] activeAt;
+    /**
+     * Rows (sequences x steps) gathered before an LSTM weight-gradient update: one update per step
+     * at batch 32 (where per-step updates already reuse each dW tile 32 times), about 32 steps at a
+     * time at batch 1. Larger groups stream more rows per dW tile than the L1 cache holds.
+     */
+    private static final int WEIGHT_GRADIENT_ROWS = 32;
 
     /**
      * A network for {@code config} running batches of up to {@code maxBatch} sequences of up to
@@ -307,6 +313,8 @@ public final class Network implements AutoCloseable {
         long gbase = t.grad(0);
         long wWrite = (long) t.reads * t.ld;
         int eaWrite = t.headParam(t.reads);
+        int groupEnd = steps;
+        int groupRows = 0;
         for (int s = steps - 1; s >= 0; s--) {
             int active = activeAt[s];
             boolean first = s == 0;
@@ -355,13 +363,16 @@ public final class Network implements AutoCloseable {
                         d, gbase + t.dPre + hp, gld, d, gbase + t.dOut, gld, active);
             }
             controllerBackward(p, g, s, active);
-        }
-        if (t.lstm) {
-            // dW of each LSTM layer from every step's dz at once (the same sums as per-step updates)
-            long row0 = t.row(0, 0);
-            for (int l = 0; l < t.layers; l++) {
-                st.lstm[l].weightGradient(g, st.layerW[l], a, row0 + t.dzStep[l], row0 + t.xcat[l],
-                        (long) t.batch * ld, ld, steps, activeAt);
+            groupRows += active;
+            if (t.lstm && (groupRows >= WEIGHT_GRADIENT_ROWS || first)) {
+                // dW of each LSTM layer from the dz of steps s .. groupEnd-1 at once: the same sums,
+                // in the same order, as per-step updates, with dW read and written once per group
+                for (int l = 0; l < t.layers; l++) {
+                    st.lstm[l].weightGradient(g, st.layerW[l], a, base + t.dzStep[l], base + t.xcat[l],
+                            (long) t.batch * ld, ld, activeAt, s, groupEnd - s);
+                }
+                groupEnd = s;
+                groupRows = 0;
             }
         }
         initialStateBackward(g, count);
