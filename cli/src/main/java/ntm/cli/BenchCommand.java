@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Benchmark the engine: kernel timings, inference latency and training throughput on the "
-                + "copy task (about a minute), and compare with a baseline.",
+                + "copy task (about a minute and a half, each part in a fresh JVM), and compare with a baseline.",
                 "Exit status: 0 ok, 1 a figure regressed against --compare, 2 bad usage or unreadable baseline.",
                 "JMH suites: ./ntm bench --jmh [regex] (handled by the launcher)."},
         footer = {"", "Regression rule: a figure regresses when it is worse than the baseline by more than "
