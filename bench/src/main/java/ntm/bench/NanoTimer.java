@@ -1,7 +1,6 @@
 package ntm.bench;
 
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
+import ntm.engine.util.JitWarmUp;
 
 /**
  * A warmed-up {@code System.nanoTime} loop for operations of a microsecond or more.
@@ -70,7 +69,7 @@ public record NanoTimer(long warmupNanos, long maxWarmupNanos, int repetitions, 
     public record Timing(double[] nsPerCall, WarmUp warmUp) {
     }
 
-    /** Runs {@code op} until it is warm, as described on the class. */
+    /** Runs {@code op} until it is warm, as described on the class ({@link JitWarmUp} after the shortest warm-up). */
     public WarmUp warmUp(Runnable op) {
         long start = System.nanoTime();
         long minEnd = start + warmupNanos;
@@ -81,24 +80,10 @@ public record NanoTimer(long warmupNanos, long maxWarmupNanos, int repetitions, 
             calls++;
         } while (System.nanoTime() < minEnd);
         boolean settled = maxWarmupNanos == warmupNanos;
-        double best = Double.POSITIVE_INFINITY;
-        int quiet = 0;
-        while (!settled && System.nanoTime() < maxEnd) {
-            long compiledBefore = compilationMillis();
-            long w0 = System.nanoTime();
-            long windowCalls = 0;
-            long now;
-            do {
-                op.run();
-                windowCalls++;
-                now = System.nanoTime();
-            } while (now - w0 < repetitionNanos);
-            calls += windowCalls;
-            double perCall = (double) (now - w0) / windowCalls;
-            boolean jitBusy = compilationMillis() != compiledBefore;
-            quiet = perCall < STILL_IMPROVING * best || jitBusy ? 0 : quiet + 1;
-            best = Math.min(best, perCall);
-            settled = quiet >= 2;
+        if (!settled && System.nanoTime() < maxEnd) {
+            JitWarmUp.Result r = JitWarmUp.untilSettled(op, repetitionNanos, maxEnd, STILL_IMPROVING);
+            calls += r.calls();
+            settled = r.settled();
         }
         return new WarmUp(settled, System.nanoTime() - start, calls);
     }
@@ -123,11 +108,5 @@ public record NanoTimer(long warmupNanos, long maxWarmupNanos, int repetitions, 
             samples[r] = (double) (System.nanoTime() - s) / batch;
         }
         return new Timing(samples, warm);
-    }
-
-    /** Total JIT compilation time so far in ms, or 0 when the JVM does not report it. */
-    static long compilationMillis() {
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     }
 }

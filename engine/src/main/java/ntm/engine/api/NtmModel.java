@@ -2,8 +2,6 @@ package ntm.engine.api;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -13,6 +11,7 @@ import ntm.engine.NtmConfig;
 import ntm.engine.io.Checkpoint;
 import ntm.engine.layout.ParamLayout;
 import ntm.engine.model.Parameters;
+import ntm.engine.util.JitWarmUp;
 import ntm.engine.util.SplitMix64;
 import ntm.kernels.KernelProvider;
 import ntm.kernels.Kernels;
@@ -161,36 +160,18 @@ public final class NtmModel {
             }
         }
         float[] out = new float[config.outputSize()];
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long[] steps = {0};
+        Runnable step = () -> {
+            if (steps[0] % 32 == 0) {
+                session.reset();
+            }
+            session.step(inputs[(int) (steps[0] & 63)], out);
+            steps[0]++;
+        };
         long start = System.nanoTime();
-        long end = start + Math.min(budget.toNanos(), Long.MAX_VALUE / 4);
-        long steps = 0;
-        double best = Double.POSITIVE_INFINITY;
-        double last = Double.NaN;
-        int quiet = 0;
-        boolean settled = false;
-        do {
-            long compiledBefore = jitTimed ? jit.getTotalCompilationTime() : 0;
-            long w0 = System.nanoTime();
-            long windowSteps = 0;
-            long now;
-            do {
-                if (steps % 32 == 0) {
-                    session.reset();
-                }
-                session.step(inputs[(int) (steps & 63)], out);
-                steps++;
-                windowSteps++;
-                now = System.nanoTime();
-            } while (now - w0 < WARM_UP_WINDOW_NANOS && now < end);
-            last = (double) (now - w0) / windowSteps;
-            boolean jitBusy = jitTimed && jit.getTotalCompilationTime() != compiledBefore;
-            quiet = last < STILL_IMPROVING * best || jitBusy ? 0 : quiet + 1;
-            best = Math.min(best, last);
-            settled = quiet >= 2;
-        } while (!settled && System.nanoTime() < end);
-        return new WarmUp(steps, Duration.ofNanos(System.nanoTime() - start), last, settled);
+        JitWarmUp.Result r = JitWarmUp.untilSettled(step, WARM_UP_WINDOW_NANOS,
+                start + Math.min(budget.toNanos(), Long.MAX_VALUE / 4), STILL_IMPROVING);
+        return new WarmUp(r.calls(), Duration.ofNanos(System.nanoTime() - start), r.lastNsPerCall(), r.settled());
     }
 
     /** A session of one sequence, at the initial state. */

@@ -82,8 +82,8 @@ public final class LstmLayer {
      * {@code dc += dh o (1 - tanh(c)^2)}, {@code dz_i = dc g i(1-i)}, {@code dz_f = dc c_prev f(1-f)},
      * {@code dz_g = dc i (1-g^2)}, {@code dz_o = dh tanh(c) o(1-o)}; the gradient of c_prev,
      * {@code dc f}, replaces {@code dc}. Then {@code db += sum_b dz} and {@code dxcat += W^T dz}.
-     * The weight gradient {@code dW += dz^T xcat} is left to {@link #weightGradient}, once for all
-     * steps, so dz must be kept until then.
+     * The weight gradient {@code dW += dz^T xcat} is left to {@link #weightGradient}, once for a
+     * group of steps, so dz must be kept until then.
      *
      * @param g     gradients; db at {@code dbOff} ({@code dwOff} is not written here)
      * @param d     gradient scratch, every buffer below in this segment with stride {@code dld}, but dz

@@ -62,8 +62,8 @@ final class Tape {
     final int[] tanhC;
     /**
      * Per LSTM layer, with gradients only (else -1): the gate pre-activation gradient dz of this
-     * step, kept for the whole backward pass so that the layer's weight gradient is one product
-     * over all steps ({@code Kernels.rankKUpdateSteps}) instead of one per step.
+     * step, kept until the layer's weight gradient takes it with the other steps of its group
+     * ({@code Kernels.rankKUpdateSteps}) instead of one update per step.
      */
     final int[] dzStep;
     /** [o ; r_1 .. r_R]: the output layer's input; o is the top layer's h. */
@@ -104,6 +104,7 @@ final class Tape {
     final int dr;
     final int[] dhCarry;
     final int[] dcCarry;
+    /** Feedforward controllers only (else -1): dz of the layer being walked (LSTM layers use {@link #dzStep}). */
     final int dz;
     final int dh;
     final int dxcat;
@@ -194,7 +195,7 @@ final class Tape {
             dhCarry[l] = lstm ? field(hidden) : -1;
             dcCarry[l] = lstm ? field(hidden) : -1;
         }
-        dz = field(lstm ? 4 * hidden : hidden);
+        dz = lstm ? -1 : field(hidden);
         dh = field(hidden);
         dxcat = field(maxConcat);
         gradFloats = gradients ? (int) next : 0;
