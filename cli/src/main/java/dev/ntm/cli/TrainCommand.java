@@ -1,0 +1,254 @@
+package dev.ntm.cli;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import dev.ntm.engine.NtmConfig;
+import dev.ntm.engine.task.Curriculum;
+import dev.ntm.engine.task.Task;
+import dev.ntm.engine.task.VariableLengthTask;
+import dev.ntm.engine.train.GradientClipping;
+import dev.ntm.engine.train.LearningRateSchedule;
+import dev.ntm.engine.train.Optimizer;
+import dev.ntm.engine.train.Trainer;
+import dev.ntm.engine.train.TrainerOptions;
+import dev.ntm.engine.train.TrainingListener;
+import dev.ntm.kernels.KernelProvider;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code ntm train}: trains a task (copy by default) until solved and saves a checkpoint. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train an NTM on a task until it is solved (or --max-sequences), saving a checkpoint.")
+final class TrainCommand implements Callable<Integer> {
+
+    @Mixin
+    TaskOptions taskOptions;
+
+    @Option(names = "--batch", description = "Sequences per batch (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+    int batch;
+
+    @Option(names = "--threads", description = "Worker threads for gradient chunks and evaluation; results do not "
+            + "depend on it (default: the number of cores).")
+    Integer threadsOption;
+
+    @Option(names = "--chunks", description = "Gradient chunks per batch, fixing the summation order (default: ${DEFAULT-VALUE}).",
+            defaultValue = "8")
+    int chunks;
+
+    @Option(names = "--seed", description = "Seed of the model and the data (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+    long seed;
+
+    @Option(names = "--optimizer", description = "adam or rmsprop (default: ${DEFAULT-VALUE}).", defaultValue = "rmsprop")
+    String optimizer;
+
+    @Option(names = "--lr", description = "Learning rate (default: 3e-4 for rmsprop, which solved copy fastest here "
+            + "(PERFORMANCE.md; NTM-SPEC's 1e-4 also trains, more slowly), 1e-3 for adam).")
+    Float learningRate;
+
+    @Option(names = "--lr-decay", defaultValue = "none", description = "Step decay of the learning rate: FACTOR:EVERY "
+            + "multiplies it by FACTOR every EVERY sequences, e.g. 0.5:200000 (default: ${DEFAULT-VALUE}).")
+    String lrDecay;
+
+    @Option(names = "--clip", description = "Gradient clipping: norm:<max>, value:<c> or none "
+            + "(default: value:10 for rmsprop, norm:50 for adam).")
+    String clip;
+
+    @Option(names = {"--max-sequences", "--steps"}, description = "Stop after this many training sequences (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1000000")
+    long maxSequences;
+
+    @Option(names = "--eval-every", description = "Evaluate every this many sequences (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1000")
+    long evalEvery;
+
+    @Option(names = "--eval-size", description = "Fresh sequences per evaluation (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1000")
+    int evalSize;
+
+    @Option(names = "--no-early-stop", description = "Keep training after the task is solved.")
+    boolean noEarlyStop;
+
+    @Option(names = "--on-nonfinite", description = "stop or skip a batch with NaN/Inf loss or gradients (default: ${DEFAULT-VALUE}).",
+            defaultValue = "stop")
+    String onNonFinite;
+
+    @Option(names = "--out", description = "Output folder for the checkpoint and curve.csv (default: runs/<task>-seed<seed>).")
+    Path out;
+
+    @Option(names = "--checkpoint-every", description = "Also write a checkpoint every this many sequences (default: only at the end).",
+            defaultValue = "0")
+    long checkpointEvery;
+
+    @Option(names = "--resume", description = "Continue a run from its training checkpoint.")
+    Path resume;
+
+    @Option(names = "--curriculum", arity = "0..1", fallbackValue = DEFAULT_CURRICULUM,
+            description = "Widen the length range as the model solves it: START:STEP:THRESHOLD (largest length starts "
+                    + "at START, grows by STEP whenever an evaluation has at most THRESHOLD bit errors per sequence; "
+                    + "default when given alone: " + DEFAULT_CURRICULUM + ").")
+    String curriculum;
+
+    static final String DEFAULT_CURRICULUM = "5:5:0.5";
+
+    @Option(names = "--quiet", description = "No live progress line.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
+        float lr = learningRate != null ? learningRate
+                : kind == Optimizer.Kind.RMSPROP ? TrainerOptions.defaults().learningRate() : Optimizer.defaultLearningRate(kind);
+        GradientClipping clipping = clip != null ? GradientClipping.parse(clip)
+                : kind == Optimizer.Kind.ADAM ? GradientClipping.globalNorm(50f) : GradientClipping.elementwise(10f);
+        TrainerOptions.NonFinitePolicy policy = switch (onNonFinite.toLowerCase(Locale.ROOT)) {
+            case "stop" -> TrainerOptions.NonFinitePolicy.STOP;
+            case "skip" -> TrainerOptions.NonFinitePolicy.SKIP;
+            default -> throw new IllegalArgumentException("--on-nonfinite must be stop or skip, got '" + onNonFinite + "'");
+        };
+        int threads = threadsOption != null ? threadsOption : Runtime.getRuntime().availableProcessors();
+        Task task = taskOptions.task();
+        Path dir = out != null ? out : Path.of("runs", task.name() + "-seed" + seed);
+        LearningRateSchedule schedule = LearningRateSchedule.parse(lrDecay);
+        TrainerOptions options = new TrainerOptions(batch, threads, chunks, seed, kind, lr, clipping, maxSequences,
+                evalEvery, evalSize, 0.01, !noEarlyStop, policy, dir, checkpointEvery, schedule);
+        NtmConfig config = taskOptions.config(task);
+        Curriculum plan = curriculum == null ? null : parseCurriculum(task, curriculum);
+        try (Trainer trainer = resume != null
+                ? Trainer.resume(resume, task, plan, options, KernelProvider.get())
+                : new Trainer(config, task, options, KernelProvider.get())) {
+            if (resume == null) {
+                trainer.setCurriculum(plan);
+            }
+            System.out.printf(Locale.ROOT, "training %s (%s) on %s%n", task.name(), task.describe(), trainer.config());
+            System.out.printf(Locale.ROOT, "%s, lr %s%s, batch %d, clip %s, %d thread(s), seed %d, kernels %s; output %s%n",
+                    kind.id(), lr, schedule.isConstant() ? "" : " (decay " + schedule + ")", batch, clipping, threads,
+                    seed, KernelProvider.get().name(), dir);
+            if (plan != null) {
+                System.out.println(plan);
+            }
+            if (resume != null) {
+                System.out.printf(Locale.ROOT, "resumed from %s at %,d sequences%n", resume, trainer.sequences());
+            }
+            Progress progress = new Progress(quiet, maxSequences);
+            Trainer.Summary s = trainer.train(progress);
+            progress.finish();
+            Trainer.Evaluation e = s.lastEvaluation();
+            System.out.printf(Locale.ROOT, "%s after %,d sequences in %.1f s (%,.0f sequences/s)%n",
+                    s.solved() ? "SOLVED" : "not solved", trainer.sequences(), s.trainingSeconds(), s.sequencesPerSecond());
+            if (e != null) {
+                System.out.printf(Locale.ROOT, "last evaluation: %.4f bits/sequence, %.4f bit errors/sequence over %d sequences%n",
+                        e.costBits(), e.bitErrorsPerSequence(), e.sequences());
+            }
+            if (s.skippedBatches() > 0) {
+                System.out.printf(Locale.ROOT, "skipped %d batches with non-finite values%n", s.skippedBatches());
+            }
+            System.out.println("checkpoint: " + dir.resolve(Trainer.CHECKPOINT_FILE));
+            System.out.println("learning curve: " + dir.resolve("curve.csv"));
+            return 0;
+        } catch (Trainer.NonFiniteException e) {
+            System.err.println();
+            System.err.println("ntm train: stopped: " + e.getMessage());
+            System.err.println("Lower the learning rate, clip harder (--clip), or use --on-nonfinite skip.");
+            return 3;
+        }
+    }
+
+    static Curriculum parseCurriculum(Task task, String spec) {
+        if (!(task instanceof VariableLengthTask v)) {
+            throw new IllegalArgumentException("--curriculum needs a task with a length (copy, repeat-copy, "
+                    + "associative-recall), not " + task.name());
+        }
+        String[] p = spec.split(":");
+        try {
+            if (p.length != 3) {
+                throw new NumberFormatException();
+            }
+            return new Curriculum(v, Integer.parseInt(p[0]), Integer.parseInt(p[1]), Double.parseDouble(p[2]));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--curriculum must be START:STEP:THRESHOLD such as " + DEFAULT_CURRICULUM
+                    + ", got '" + spec + "'");
+        }
+    }
+
+    /** The live progress line and the per-evaluation lines. */
+    private static final class Progress implements TrainingListener {
+        private final boolean quiet;
+        private final long maxSequences;
+        private final long startNanos = System.nanoTime();
+        private long lastPrint;
+        /** The trainer's count before this run's first batch (non-zero after --resume). */
+        private long startSequences = -1;
+        private double emaCost = Double.NaN;
+        private double emaErrors = Double.NaN;
+        private boolean lineOpen;
+
+        Progress(boolean quiet, long maxSequences) {
+            this.quiet = quiet;
+            this.maxSequences = maxSequences;
+        }
+
+        @Override
+        public void batch(Trainer trainer, Trainer.BatchResult r) {
+            if (startSequences < 0) {
+                startSequences = trainer.sequences() - r.sequences();
+            }
+            if (r.skipped()) {
+                return;
+            }
+            double a = 0.02;
+            emaCost = Double.isNaN(emaCost) ? r.costBits() : (1 - a) * emaCost + a * r.costBits();
+            emaErrors = Double.isNaN(emaErrors) ? r.bitErrorsPerSequence() : (1 - a) * emaErrors + a * r.bitErrorsPerSequence();
+            long now = System.nanoTime();
+            if (!quiet && now - lastPrint > 250_000_000L) {
+                lastPrint = now;
+                double secs = (now - startNanos) / 1e9;
+                double rate = (trainer.sequences() - startSequences) / Math.max(secs, 1e-9);
+                double eta = (maxSequences - trainer.sequences()) / Math.max(rate, 1e-9);
+                System.out.printf(Locale.ROOT, "\r%,12d seq | cost %8.3f bits/seq | bit errors %7.3f | %,8.0f seq/s | %6.1f s | ETA <= %s   ",
+                        trainer.sequences(), emaCost, emaErrors, rate, secs, formatSeconds(eta));
+                System.out.flush();
+                lineOpen = true;
+            }
+        }
+
+        @Override
+        public void evaluation(Trainer trainer, TrainingListener.Progress p) {
+            if (quiet) {
+                return;
+            }
+            if (lineOpen) {
+                System.out.print("\r");
+            }
+            System.out.printf(Locale.ROOT, "%,12d seq | eval: cost %8.3f bits/seq, bit errors %8.4f%s | %6.1f s%s%n",
+                    p.sequences(), p.eval().costBits(), p.eval().bitErrorsPerSequence(), p.solved() ? " (solved)" : "",
+                    p.elapsedSeconds(), " ".repeat(40));
+            lineOpen = false;
+        }
+
+        @Override
+        public void curriculum(Trainer trainer, Curriculum c) {
+            if (!quiet) {
+                System.out.println("  -> " + c);
+            }
+        }
+
+        void finish() {
+            if (lineOpen) {
+                System.out.println();
+            }
+        }
+
+        private static String formatSeconds(double s) {
+            if (s > 3600) {
+                return String.format(Locale.ROOT, "%.1f h", s / 3600);
+            }
+            if (s > 60) {
+                return String.format(Locale.ROOT, "%.1f min", s / 60);
+            }
+            return String.format(Locale.ROOT, "%.0f s", s);
+        }
+    }
+}

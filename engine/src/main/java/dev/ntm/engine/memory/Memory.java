@@ -1,0 +1,120 @@
+package dev.ntm.engine.memory;
+
+import static dev.ntm.kernels.Buffers.F32;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.ntm.kernels.Buffers;
+import dev.ntm.kernels.Kernels;
+
+/**
+ * The NTM memory, {@code n} rows by {@code m} columns, stored column-major inside the engine:
+ * cell (i, j) at {@code off + j * ld + i} with {@code ld = n} rounded up to 16 floats, so each
+ * column is a run of whole vectors of rows (DESIGN.md, "Data layout"). Files and parameters keep
+ * the row-major [N, M] order; {@link #fromRowMajor} and {@link #addToRowMajor} convert at the
+ * boundary. Reads (NTM-SPEC 1.5) and erase/add writes (1.6) with their backward passes.
+ */
+public final class Memory {
+
+    private final Kernels k;
+    private final int n;
+    private final int m;
+    private final int ld;
+
+    /** A memory of {@code n} rows and {@code m} columns. */
+    public Memory(Kernels kernels, int n, int m) {
+        this.k = kernels;
+        this.n = n;
+        this.m = m;
+        this.ld = Buffers.alignUp(n);
+    }
+
+    /** Column stride in floats: n rounded up to 16. */
+    public int ld() {
+        return ld;
+    }
+
+    /** Floats of one memory: {@code m * ld}. */
+    public int size() {
+        return m * ld;
+    }
+
+    /** {@code norms[i] = |M(i)|}, once per step, shared by all heads' cosine similarities. */
+    public void rowNorms(MemorySegment a, long mem, long norms) {
+        k.rowNorms(a, mem, n, m, ld, a, norms);
+    }
+
+    /** Read {@code r[j] = sum_i w[i] M(i, j)}. */
+    public void read(MemorySegment a, long w, long mem, long r) {
+        k.read(a, w, a, mem, n, m, ld, a, r);
+    }
+
+    /** Backward of {@link #read}: {@code dw[i] += sum_j dr[j] M(i, j)}, {@code dM(i, j) += w[i] dr[j]}. */
+    public void readBackward(MemorySegment a, long w, long mem, MemorySegment d, long dr, long dw, long dmem) {
+        k.readBackward(a, w, a, mem, n, m, ld, d, dr, d, dw, d, dmem);
+    }
+
+    /**
+     * Erase/add of {@code heads} write heads in order: {@code M <- M (1 - w e^T) + w a^T}.
+     * {@code memIn} and {@code memOut} may be the same memory. Head h's w is at
+     * {@code w + h * wStride}; its e and a at {@code e + h * eaStride}, {@code add + h * eaStride}.
+     */
+    public void write(MemorySegment a, long memIn, long memOut, int heads,
+                      long w, int wStride, long e, long add, int eaStride) {
+        k.eraseAdd(a, memIn, a, memOut, n, m, ld, heads, a, w, wStride, a, e, eaStride, a, add, eaStride);
+    }
+
+    /**
+     * Backward of {@link #write}: {@code dmem} holds the gradient of the memory after the write on
+     * entry and that of the memory before it ({@code memIn}) on exit; accumulates into dw (stride
+     * {@code wStride}), de and da (stride {@code eaStride}), all in {@code d}.
+     */
+    public void writeBackward(MemorySegment a, long memIn, int heads, long w, int wStride, long e, long add,
+                              int eaStride, MemorySegment d, long dmem, long dw, long de, long da) {
+        k.eraseAddBackward(a, memIn, d, dmem, d, dmem, n, m, ld, heads,
+                a, w, wStride, a, e, eaStride, a, add, eaStride, d, dw, d, de, d, da);
+    }
+
+    /**
+     * Copies a row-major [n, m] tensor into column-major form; with {@code tanh}, stores
+     * {@code tanh} of each value (memory mode {@code learned}).
+     */
+    public void fromRowMajor(MemorySegment src, long srcOff, MemorySegment dst, long dstOff, boolean tanh) {
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                float v = src.getAtIndex(F32, srcOff + (long) i * m + j);
+                dst.setAtIndex(F32, dstOff + (long) j * ld + i, tanh ? (float) Math.tanh(v) : v);
+            }
+        }
+    }
+
+    /**
+     * Adds a column-major gradient into a row-major [n, m] tensor's gradient; when {@code tanhOf}
+     * is given (the column-major memory {@code tanh(B)} of mode {@code learned}), multiplies by
+     * its derivative {@code 1 - tanh(B)^2}.
+     */
+    public void addToRowMajor(MemorySegment src, long srcOff, MemorySegment tanhOf, long tanhOff,
+                              MemorySegment dst, long dstOff) {
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                long c = (long) j * ld + i;
+                float gv = src.getAtIndex(F32, srcOff + c);
+                if (tanhOf != null) {
+                    float t = tanhOf.getAtIndex(F32, tanhOff + c);
+                    gv *= 1f - t * t;
+                }
+                long o = dstOff + (long) i * m + j;
+                dst.setAtIndex(F32, o, dst.getAtIndex(F32, o) + gv);
+            }
+        }
+    }
+
+    /** Copies a column-major memory out as a row-major [n, m] heap array slice at {@code dstOff}. */
+    public void toRowMajor(MemorySegment src, long srcOff, float[] dst, int dstOff) {
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                dst[dstOff + i * m + j] = src.getAtIndex(F32, srcOff + (long) j * ld + i);
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.ntm.engine.model;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.ntm.engine.util.Affine;
+import dev.ntm.kernels.Kernels;
+
+/**
+ * A linear map over a batch, {@code Y[b] = W X[b] + bias} with W {@code [out, in]} row-major:
+ * the head layers (NTM-SPEC 1.3, before the clip) and the output layer's product.
+ */
+final class Linear {
+
+    private final Kernels k;
+    private final int in;
+    private final int out;
+
+    Linear(Kernels kernels, int in, int out) {
+        this.k = kernels;
+        this.in = in;
+        this.out = out;
+    }
+
+    /**
+     * {@code y[b] = W x[b] + bias}: W at {@code wOff} in {@code w} (row stride {@code ldw},
+     * transposed or not), x {@code [batch][in]} stride {@code ldx}, y {@code [batch][out]} stride
+     * {@code ldy}, both in {@code a}; each y row must have room for {@code out} rounded up to 16.
+     */
+    void forward(MemorySegment w, long wOff, int ldw, boolean transposed, long bOff,
+                 MemorySegment a, long x, int ldx, long y, int ldy, int batch) {
+        Affine.forward(k, w, wOff, ldw, transposed, true, bOff, in, out, a, x, ldx, y, ldy, batch);
+    }
+
+    /** {@code dW += dy^T x}, {@code dbias += sum_b dy}, {@code dx += W^T dy}. */
+    void backward(MemorySegment p, long wOff, MemorySegment g, long dwOff, long dbOff,
+                  MemorySegment a, long x, int ldx, MemorySegment dyS, long dy, int lddy,
+                  MemorySegment dxS, long dx, int lddx, int batch) {
+        for (int b = 0; b < batch; b++) {
+            k.axpy(1f, dyS, dy + (long) b * lddy, g, dbOff, out);
+        }
+        k.rankKUpdate(g, dwOff, out, in, in, dyS, dy, lddy, a, x, ldx, batch);
+        k.gemmTransposed(p, wOff, out, in, in, dyS, dy, lddy, dxS, dx, lddx, batch);
+    }
+}

@@ -1,0 +1,18 @@
+package dev.ntm.engine.model;
+
+/**
+ * Everything one sequence did inside the model, step by step, for the trace file (NTM-SPEC 6).
+ * Arrays are row-major.
+ *
+ * @param steps         T
+ * @param logits        [T, Y] clipped output logits
+ * @param readWeights   [T, R, N] final weighting of every read head
+ * @param writeWeights  [T, W, N] final weighting of every write head
+ * @param memory        [T+1, N, M] memory states, M_0 first
+ * @param loss          the sequence's loss in nats (NTM-SPEC 3)
+ * @param bitErrors     masked output bits predicted wrong
+ * @param gradients     gradient of the loss for every parameter, in the parameter layout
+ */
+public record Recording(int steps, float[] logits, float[] readWeights, float[] writeWeights, float[] memory,
+                        double loss, long bitErrors, float[] gradients) {
+}

@@ -1,0 +1,52 @@
+package dev.ntm.engine.train;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import dev.ntm.kernels.Kernels;
+
+/** Adam (lr 1e-3, beta1 0.9, beta2 0.999, eps 1e-8), with bias correction, as Collier & Beel train. */
+public final class Adam extends Optimizer {
+    /** First-moment decay. */
+    public static final float BETA1 = 0.9f;
+    /** Second-moment decay. */
+    public static final float BETA2 = 0.999f;
+    /** Denominator guard. */
+    public static final float EPS = 1e-8f;
+
+    private float lr;
+
+    Adam(Kernels kernels, Arena arena, int size, float lr) {
+        super(kernels, arena, size, "m", "v");
+        if (!(lr > 0) || Float.isInfinite(lr)) {
+            throw new IllegalArgumentException("Adam learning rate must be finite and > 0, got " + lr);
+        }
+        this.lr = lr;
+    }
+
+    @Override
+    public Kind kind() {
+        return Kind.ADAM;
+    }
+
+    @Override
+    public float learningRate() {
+        return lr;
+    }
+
+    @Override
+    public void setLearningRate(float lr) {
+        if (!(lr > 0) || Float.isInfinite(lr)) {
+            throw new IllegalArgumentException("Adam learning rate must be finite and > 0, got " + lr);
+        }
+        this.lr = lr;
+    }
+
+    @Override
+    public void step(MemorySegment params, MemorySegment grads) {
+        steps++;
+        float bc1 = (float) (1 - Math.pow(BETA1, steps));
+        float bc2 = (float) (1 - Math.pow(BETA2, steps));
+        kernels.adam(params, 0, grads, 0, moment(0), 0, moment(1), 0, size, lr, BETA1, BETA2, EPS, bc1, bc2);
+    }
+}

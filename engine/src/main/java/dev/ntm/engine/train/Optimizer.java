@@ -1,0 +1,120 @@
+package dev.ntm.engine.train;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+import dev.ntm.kernels.Buffers;
+import dev.ntm.kernels.Kernels;
+
+/**
+ * A first-order optimiser over the flat parameter buffer (NTM-SPEC section 4). Its moments are
+ * buffers in the parameter layout, so one step is one fused kernel loop and a checkpoint saves
+ * them as they are.
+ */
+public abstract sealed class Optimizer permits Adam, RmsProp {
+
+    /** Which optimiser, as named on the command line and in checkpoints. */
+    public enum Kind {
+        ADAM("adam"), RMSPROP("rmsprop");
+
+        private final String id;
+
+        Kind(String id) {
+            this.id = id;
+        }
+
+        /** The lower-case name. */
+        public String id() {
+            return id;
+        }
+
+        /** Parses {@code adam} or {@code rmsprop}. */
+        public static Kind parse(String s) {
+            for (Kind k : values()) {
+                if (k.id.equalsIgnoreCase(s)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("unknown optimiser '" + s + "': expected adam or rmsprop");
+        }
+    }
+
+    protected final Kernels kernels;
+    protected final int size;
+    private final String[] momentNames;
+    private final MemorySegment[] moments;
+    protected long steps;
+
+    Optimizer(Kernels kernels, Arena arena, int size, String... momentNames) {
+        if (size < 1) {
+            throw new IllegalArgumentException("optimiser needs a buffer of >= 1 floats, got " + size);
+        }
+        this.kernels = kernels;
+        this.size = size;
+        this.momentNames = momentNames.clone();
+        this.moments = new MemorySegment[momentNames.length];
+        for (int i = 0; i < moments.length; i++) {
+            moments[i] = Buffers.allocate(arena, size);
+        }
+    }
+
+    /** Creates an optimiser of the given kind with the spec's default hyper-parameters and {@code lr}. */
+    public static Optimizer create(Kind kind, float lr, Kernels kernels, Arena arena, int size) {
+        return switch (kind) {
+            case ADAM -> new Adam(kernels, arena, size, lr);
+            case RMSPROP -> new RmsProp(kernels, arena, size, lr);
+        };
+    }
+
+    /** The spec's default learning rate: 1e-3 for Adam, 1e-4 for RMSProp. */
+    public static float defaultLearningRate(Kind kind) {
+        return kind == Kind.ADAM ? 1e-3f : 1e-4f;
+    }
+
+    /** This optimiser's kind. */
+    public abstract Kind kind();
+
+    /** The learning rate. */
+    public abstract float learningRate();
+
+    /** Sets the learning rate of the following steps (a schedule's decay); the moments are kept. */
+    public abstract void setLearningRate(float lr);
+
+    /** Applies one update to {@code params} from {@code grads} (both {@code size} floats). */
+    public abstract void step(MemorySegment params, MemorySegment grads);
+
+    /** Updates applied so far. */
+    public long steps() {
+        return steps;
+    }
+
+    /** Restores the update count (from a checkpoint). */
+    public void setSteps(long steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("optimiser step count must be >= 0, got " + steps);
+        }
+        this.steps = steps;
+    }
+
+    /** Names of the moment buffers, as stored in checkpoints ({@code optim.<name>.<tensor>}). */
+    public List<String> momentNames() {
+        return List.of(momentNames);
+    }
+
+    /** The moment buffer called {@code name}. */
+    public MemorySegment moment(String name) {
+        for (int i = 0; i < momentNames.length; i++) {
+            if (momentNames[i].equals(name)) {
+                return moments[i];
+            }
+        }
+        throw new IllegalArgumentException("optimiser " + kind().id() + " has no moment '" + name
+                + "'; it has " + List.of(momentNames));
+    }
+
+    /** Moment buffer by position in {@link #momentNames()}. */
+    protected MemorySegment moment(int index) {
+        return moments[index];
+    }
+}

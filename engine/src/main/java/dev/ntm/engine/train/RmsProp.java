@@ -1,0 +1,55 @@
+package dev.ntm.engine.train;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import dev.ntm.kernels.Kernels;
+
+/**
+ * RMSProp in the form of Graves 2013 (lr 1e-4, decay 0.95, momentum 0.9, eps 1e-4), as the paper
+ * and pytorch-ntm train at batch 1: it divides by the running standard deviation of the gradient,
+ * {@code sqrt(E[g^2] - E[g]^2 + eps)}, and keeps a momentum of the update.
+ */
+public final class RmsProp extends Optimizer {
+    /** Decay of the running averages. */
+    public static final float DECAY = 0.95f;
+    /** Momentum of the update. */
+    public static final float MOMENTUM = 0.9f;
+    /** Guard inside the square root. */
+    public static final float EPS = 1e-4f;
+
+    private float lr;
+
+    RmsProp(Kernels kernels, Arena arena, int size, float lr) {
+        super(kernels, arena, size, "sq", "mean", "delta");
+        if (!(lr > 0) || Float.isInfinite(lr)) {
+            throw new IllegalArgumentException("RMSProp learning rate must be finite and > 0, got " + lr);
+        }
+        this.lr = lr;
+    }
+
+    @Override
+    public Kind kind() {
+        return Kind.RMSPROP;
+    }
+
+    @Override
+    public float learningRate() {
+        return lr;
+    }
+
+    @Override
+    public void setLearningRate(float lr) {
+        if (!(lr > 0) || Float.isInfinite(lr)) {
+            throw new IllegalArgumentException("RMSProp learning rate must be finite and > 0, got " + lr);
+        }
+        this.lr = lr;
+    }
+
+    @Override
+    public void step(MemorySegment params, MemorySegment grads) {
+        steps++;
+        kernels.rmsprop(params, 0, grads, 0, moment(0), 0, moment(1), 0, moment(2), 0, size,
+                lr, DECAY, MOMENTUM, EPS);
+    }
+}

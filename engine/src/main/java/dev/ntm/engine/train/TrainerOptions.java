@@ -1,0 +1,206 @@
+package dev.ntm.engine.train;
+
+import java.nio.file.Path;
+
+/**
+ * Everything a training run needs beyond the model configuration and the task.
+ *
+ * @param batch          sequences per batch (the gradient is their mean)
+ * @param threads        worker threads; results do not depend on it
+ * @param chunks         fixed number of gradient chunks a batch is cut into (capped at the batch);
+ *                       this, not the thread count, fixes the summation order
+ * @param seed           seeds the model initialisation and the training data
+ * @param optimizer      Adam or RMSProp
+ * @param learningRate   the optimiser's learning rate (where lrSchedule starts)
+ * @param clipping       gradient clipping
+ * @param maxSequences   stop after this many training sequences
+ * @param evalEvery      evaluate on fresh sequences every this many training sequences
+ * @param evalSize       sequences per evaluation (the spec's "solved" test uses 1000)
+ * @param solvedBitErrors a task is solved when an evaluation's mean bit errors per sequence is at most this
+ * @param stopWhenSolved stop at the first evaluation that finds the task solved
+ * @param onNonFinite    what to do with a batch whose loss or gradient is not finite
+ * @param outDir         where checkpoints and the learning curve go (null: nowhere)
+ * @param checkpointEvery write a training checkpoint every this many sequences (0: only at the end)
+ * @param lrSchedule     how the learning rate decays with the sequence count ({@link LearningRateSchedule#NONE}: constant)
+ */
+public record TrainerOptions(int batch, int threads, int chunks, long seed, Optimizer.Kind optimizer,
+                             float learningRate, GradientClipping clipping, long maxSequences,
+                             long evalEvery, int evalSize, double solvedBitErrors, boolean stopWhenSolved,
+                             NonFinitePolicy onNonFinite, Path outDir, long checkpointEvery,
+                             LearningRateSchedule lrSchedule) {
+
+    /** What to do when a batch's loss or gradient is NaN or infinite. */
+    public enum NonFinitePolicy { STOP, SKIP }
+
+    /** Validates every field with a message naming it. */
+    public TrainerOptions {
+        require(batch >= 1 && batch <= 4096, "batch must be in 1..4096", batch);
+        require(threads >= 1 && threads <= 256, "threads must be in 1..256", threads);
+        require(chunks >= 1 && chunks <= 4096, "chunks must be in 1..4096", chunks);
+        require(maxSequences >= 1, "maxSequences must be >= 1", maxSequences);
+        require(evalEvery >= 1, "evalEvery must be >= 1", evalEvery);
+        require(evalSize >= 1, "evalSize must be >= 1", evalSize);
+        require(checkpointEvery >= 0, "checkpointEvery must be >= 0", checkpointEvery);
+        if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learning rate must be finite and > 0, got " + learningRate);
+        }
+        if (!(solvedBitErrors >= 0)) {
+            throw new IllegalArgumentException("solvedBitErrors must be >= 0, got " + solvedBitErrors);
+        }
+        if (optimizer == null || clipping == null || onNonFinite == null || lrSchedule == null) {
+            throw new IllegalArgumentException("optimizer, clipping, onNonFinite and lrSchedule must be given");
+        }
+    }
+
+    private static void require(boolean ok, String what, long got) {
+        if (!ok) {
+            throw new IllegalArgumentException(what + ", got " + got);
+        }
+    }
+
+    /**
+     * Defaults: RMSProp (Graves' form) at batch 1 with element-wise clip 10 and lr 3e-4 -- the
+     * recipe that solved copy fastest in wall time here (PERFORMANCE.md); NTM-SPEC's lr 1e-4 also
+     * trains, about ten times more slowly -- 1 thread, 8 chunks, seed 1, at most 1 M sequences,
+     * evaluation of 1000 sequences every 1000, stop when solved, constant learning rate.
+     */
+    public static TrainerOptions defaults() {
+        return new TrainerOptions(1, 1, 8, 1, Optimizer.Kind.RMSPROP, 3e-4f, GradientClipping.elementwise(10f),
+                1_000_000, 1_000, 1_000, 0.01, true, NonFinitePolicy.STOP, null, 0, LearningRateSchedule.NONE);
+    }
+
+    /** The Adam recipe of Collier & Beel: batch 32, lr 1e-3, global-norm clip 50. */
+    public TrainerOptions adamRecipe() {
+        return withBatch(32).withOptimizer(Optimizer.Kind.ADAM, 1e-3f).withClipping(GradientClipping.globalNorm(50f));
+    }
+
+    /** The RMSProp recipe of NTM-SPEC (Graves / pytorch-ntm): batch 1, lr 1e-4, element-wise clip 10. */
+    public TrainerOptions rmspropRecipe() {
+        return withBatch(1).withOptimizer(Optimizer.Kind.RMSPROP, 1e-4f).withClipping(GradientClipping.elementwise(10f));
+    }
+
+    public TrainerOptions withBatch(int b) {
+        Copy c = new Copy(this);
+        c.batch = b;
+        return c.build();
+    }
+
+    public TrainerOptions withThreads(int t) {
+        Copy c = new Copy(this);
+        c.threads = t;
+        return c.build();
+    }
+
+    public TrainerOptions withChunks(int n) {
+        Copy c = new Copy(this);
+        c.chunks = n;
+        return c.build();
+    }
+
+    public TrainerOptions withSeed(long s) {
+        Copy c = new Copy(this);
+        c.seed = s;
+        return c.build();
+    }
+
+    public TrainerOptions withOptimizer(Optimizer.Kind kind, float lr) {
+        Copy c = new Copy(this);
+        c.optimizer = kind;
+        c.learningRate = lr;
+        return c.build();
+    }
+
+    public TrainerOptions withClipping(GradientClipping clip) {
+        Copy c = new Copy(this);
+        c.clipping = clip;
+        return c.build();
+    }
+
+    public TrainerOptions withMaxSequences(long n) {
+        Copy c = new Copy(this);
+        c.maxSequences = n;
+        return c.build();
+    }
+
+    public TrainerOptions withEvaluation(long every, int size) {
+        Copy c = new Copy(this);
+        c.evalEvery = every;
+        c.evalSize = size;
+        return c.build();
+    }
+
+    public TrainerOptions withStopWhenSolved(boolean stop) {
+        Copy c = new Copy(this);
+        c.stopWhenSolved = stop;
+        return c.build();
+    }
+
+    public TrainerOptions withOnNonFinite(NonFinitePolicy p) {
+        Copy c = new Copy(this);
+        c.onNonFinite = p;
+        return c.build();
+    }
+
+    public TrainerOptions withOutput(Path dir, long everySequences) {
+        Copy c = new Copy(this);
+        c.outDir = dir;
+        c.checkpointEvery = everySequences;
+        return c.build();
+    }
+
+    public TrainerOptions withLearningRateSchedule(LearningRateSchedule schedule) {
+        Copy c = new Copy(this);
+        c.lrSchedule = schedule;
+        return c.build();
+    }
+
+    /** A mutable copy of every field, so that each {@code with} method names only what it changes. */
+    private static final class Copy {
+        int batch;
+        int threads;
+        int chunks;
+        long seed;
+        Optimizer.Kind optimizer;
+        float learningRate;
+        GradientClipping clipping;
+        long maxSequences;
+        long evalEvery;
+        int evalSize;
+        double solvedBitErrors;
+        boolean stopWhenSolved;
+        NonFinitePolicy onNonFinite;
+        Path outDir;
+        long checkpointEvery;
+        LearningRateSchedule lrSchedule;
+
+        Copy(TrainerOptions o) {
+            batch = o.batch;
+            threads = o.threads;
+            chunks = o.chunks;
+            seed = o.seed;
+            optimizer = o.optimizer;
+            learningRate = o.learningRate;
+            clipping = o.clipping;
+            maxSequences = o.maxSequences;
+            evalEvery = o.evalEvery;
+            evalSize = o.evalSize;
+            solvedBitErrors = o.solvedBitErrors;
+            stopWhenSolved = o.stopWhenSolved;
+            onNonFinite = o.onNonFinite;
+            outDir = o.outDir;
+            checkpointEvery = o.checkpointEvery;
+            lrSchedule = o.lrSchedule;
+        }
+
+        TrainerOptions build() {
+            return new TrainerOptions(batch, threads, chunks, seed, optimizer, learningRate, clipping, maxSequences,
+                    evalEvery, evalSize, solvedBitErrors, stopWhenSolved, onNonFinite, outDir, checkpointEvery,
+                    lrSchedule);
+        }
+    }
+
+    /** Chunks actually used: at most one per sequence. */
+    public int effectiveChunks() {
+        return Math.min(chunks, batch);
+    }
+}

@@ -1,0 +1,42 @@
+package dev.ntm.engine.util;
+
+import java.lang.foreign.MemorySegment;
+
+import dev.ntm.kernels.Buffers;
+import dev.ntm.kernels.Kernels;
+
+/**
+ * The forward product of every linear layer over a batch, {@code Y[b] = W X[b] + bias}, with W
+ * either row-major {@code [out, in]} or transposed {@code [in, out]} (see the engine's
+ * {@code ForwardWeights}). The bias is copied into Y first and the product accumulates onto it.
+ *
+ * <p>A transposed W is stored with its rows padded by zeros to {@code ldw >= out} (and its bias
+ * likewise). When the caller's Y rows have room for {@code ldw} values ({@code padOut}), all
+ * {@code ldw} outputs are computed, so the kernel works on whole vectors; the extra ones are zero.
+ */
+public final class Affine {
+
+    private Affine() {
+    }
+
+    /**
+     * @param w          segment of W and the bias
+     * @param ldw        row stride of W as stored
+     * @param transposed whether W is stored as {@code [in, out]}
+     * @param padOut     whether each Y row has room for {@code ldw} values (used when transposed)
+     * @param a          segment of X (rows of stride {@code ldx}) and Y (rows of stride {@code ldy})
+     */
+    public static void forward(Kernels k, MemorySegment w, long wOff, int ldw, boolean transposed, boolean padOut,
+                               long bOff, int in, int out, MemorySegment a, long x, int ldx, long y, int ldy,
+                               int batch) {
+        int cols = transposed && padOut ? ldw : out;
+        for (int b = 0; b < batch; b++) {
+            Buffers.copy(w, bOff, a, y + (long) b * ldy, cols);
+        }
+        if (transposed) {
+            k.gemmTransposed(w, wOff, in, cols, ldw, a, x, ldx, a, y, ldy, batch);
+        } else {
+            k.gemm(w, wOff, out, in, ldw, a, x, ldx, a, y, ldy, batch, true);
+        }
+    }
+}
