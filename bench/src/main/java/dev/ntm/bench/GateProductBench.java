@@ -52,6 +52,8 @@ public class GateProductBench {
     private int ldx;
     private int ldy;
     private MemorySegment w;
+    /** W transposed, {@code [COLS][ldy]}: the form the engine's forward pass reads. */
+    private MemorySegment wt;
     private MemorySegment dw;
     private MemorySegment x;
     private MemorySegment dx;
@@ -67,6 +69,12 @@ public class GateProductBench {
         ldy = Buffers.alignUp(ROWS);
         w = Buffers.allocate(arena, (long) ROWS * COLS);
         BenchSupport.fill(w, 0, ROWS * COLS, rnd, -0.1, 0.1);
+        wt = Buffers.allocate(arena, (long) COLS * ldy);
+        for (int r = 0; r < ROWS; r++) {
+            for (int c = 0; c < COLS; c++) {
+                Buffers.set(wt, (long) c * ldy + r, Buffers.get(w, (long) r * COLS + c));
+            }
+        }
         dw = Buffers.allocate(arena, (long) ROWS * COLS);
         x = Buffers.allocate(arena, (long) batch * ldx);
         BenchSupport.fill(x, 0, batch * ldx, rnd, -1, 1);
@@ -89,6 +97,15 @@ public class GateProductBench {
         } else {
             k.gemm(w, 0, ROWS, COLS, COLS, x, 0, ldx, y, 0, ldy, batch, false);
         }
+    }
+
+    /**
+     * {@code z = W [in ; h]} as the engine computes it: from the transposed weights, one broadcast
+     * input times a vector of outputs per step of the sum ({@code gemmTransposed} of W^T).
+     */
+    @Benchmark
+    public void gatesForwardTransposed() {
+        k.gemmTransposed(wt, 0, COLS, ldy, ldy, x, 0, ldx, y, 0, ldy, batch);
     }
 
     /** {@code d[in ; h] += W^T dz}. */

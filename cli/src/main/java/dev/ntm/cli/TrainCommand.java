@@ -34,8 +34,8 @@ final class TrainCommand implements Callable<Integer> {
             + "depend on it (default: the number of cores).")
     Integer threadsOption;
 
-    @Option(names = "--chunks", description = "Gradient chunks per batch, fixing the summation order (default: ${DEFAULT-VALUE}).",
-            defaultValue = "8")
+    @Option(names = "--chunks", description = "Gradient chunks per batch, fixing the summation order; each chunk's sequences step together through wide matrix products (default: ${DEFAULT-VALUE}).",
+            defaultValue = "2")
     int chunks;
 
     @Option(names = "--seed", description = "Seed of the model and the data (default: ${DEFAULT-VALUE}).", defaultValue = "1")

@@ -539,53 +539,7 @@ public abstract sealed class SimdKernels implements Kernels
         long wAt = at(w, wOff, span(rows, ldw, cols));
         long dyAt = at(dy, dyOff, rows);
         long dxAt = at(dx, dxOff, cols);
-        gemvTransposedAt(w, wAt, rows, cols, bytes(ldw), dy, dyAt, dx, dxAt);
-    }
-
-    /** {@code dx[c] += sum_r W[r][c] dy[r]}: four column vectors at a time, summed down the rows. */
-    private void gemvTransposedAt(MemorySegment ws, long wBase, int rows, int cols, long ldwb,
-                                  MemorySegment dys, long dy, MemorySegment dxs, long dx) {
-        VectorSpecies<Float> sp = species();
-        int v = sp.length();
-        int c = 0;
-        int bound4 = cols & -(4 * v);
-        for (; c < bound4; c += 4 * v) {
-            long o = bytes(c);
-            FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx + o, ORDER);
-            FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx + o + bytes(v), ORDER);
-            FloatVector a2 = FloatVector.fromMemorySegment(sp, dxs, dx + o + bytes(2 * v), ORDER);
-            FloatVector a3 = FloatVector.fromMemorySegment(sp, dxs, dx + o + bytes(3 * v), ORDER);
-            for (int r = 0; r < rows; r++) {
-                long wr = wBase + r * ldwb + o;
-                FloatVector g = FloatVector.broadcast(sp, get(dys, dy + bytes(r)));
-                a0 = FloatVector.fromMemorySegment(sp, ws, wr, ORDER).fma(g, a0);
-                a1 = FloatVector.fromMemorySegment(sp, ws, wr + bytes(v), ORDER).fma(g, a1);
-                a2 = FloatVector.fromMemorySegment(sp, ws, wr + bytes(2 * v), ORDER).fma(g, a2);
-                a3 = FloatVector.fromMemorySegment(sp, ws, wr + bytes(3 * v), ORDER).fma(g, a3);
-            }
-            a0.intoMemorySegment(dxs, dx + o, ORDER);
-            a1.intoMemorySegment(dxs, dx + o + bytes(v), ORDER);
-            a2.intoMemorySegment(dxs, dx + o + bytes(2 * v), ORDER);
-            a3.intoMemorySegment(dxs, dx + o + bytes(3 * v), ORDER);
-        }
-        int bound = cols & -v;
-        for (; c < bound; c += v) {
-            long o = bytes(c);
-            FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx + o, ORDER);
-            for (int r = 0; r < rows; r++) {
-                a0 = FloatVector.fromMemorySegment(sp, ws, wBase + r * ldwb + o, ORDER)
-                        .fma(FloatVector.broadcast(sp, get(dys, dy + bytes(r))), a0);
-            }
-            a0.intoMemorySegment(dxs, dx + o, ORDER);
-        }
-        for (; c < cols; c++) {
-            long o = bytes(c);
-            float s = get(dxs, dx + o);
-            for (int r = 0; r < rows; r++) {
-                s += get(dys, dy + bytes(r)) * get(ws, wBase + r * ldwb + o);
-            }
-            put(dxs, dx + o, s);
-        }
+        gemmTransposedAt(w, wAt, rows, cols, bytes(ldw), dy, dyAt, 0, dx, dxAt, 0, 1);
     }
 
     @Override
@@ -734,70 +688,177 @@ public abstract sealed class SimdKernels implements Kernels
         long wAt = at(w, wOff, span(rows, ldw, cols));
         long dyAt = at(dy, dyOff, span(batch, lddy, rows));
         long dxAt = at(dx, dxOff, span(batch, lddx, cols));
-        long ldwb = bytes(ldw);
-        long lddyb = bytes(lddy);
-        long lddxb = bytes(lddx);
+        gemmTransposedAt(w, wAt, rows, cols, bytes(ldw), dy, dyAt, bytes(lddy), dx, dxAt, bytes(lddx), batch);
+    }
+
+    /**
+     * {@code dX[b][c] += sum_r W[r][c] dY[b][r]}, register-blocked: tiles of four batch rows by three
+     * column vectors (twelve accumulators; per weight row, three vector loads and four broadcasts
+     * feed twelve fused multiply-adds), then four rows by one vector, then one masked vector for the
+     * last {@code cols mod v} columns; leftover batch rows go one at a time, four vectors wide.
+     *
+     * <p>Every element is the same chain whatever tile computes it: its old value, then one fused
+     * multiply-add per weight row, rows ascending. So a batch row's result does not depend on the
+     * batch size or on its place in the batch (batch invariance, relied on by multi-session
+     * inference), and it equals {@link #gemvTransposed} of that row. Offsets in bytes, checked.
+     */
+    private void gemmTransposedAt(MemorySegment ws, long wBase, int rows, int cols, long ldwb,
+                                  MemorySegment dys, long dy0, long lddyb,
+                                  MemorySegment dxs, long dx0, long lddxb, int batch) {
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        int full = cols & -v;
         int b = 0;
         for (; b + 4 <= batch; b += 4) {
-            gemmTransposedBlock4(w, wAt, rows, cols, ldwb, dy, dyAt + b * lddyb, lddyb, dx, dxAt + b * lddxb, lddxb);
+            long dy = dy0 + b * lddyb;
+            long dx = dx0 + b * lddxb;
+            int c = 0;
+            for (; c + 3 * v <= full; c += 3 * v) {
+                tile4x3(ws, wBase + bytes(c), rows, ldwb, dys, dy, lddyb, dxs, dx + bytes(c), lddxb, v);
+            }
+            for (; c < full; c += v) {
+                tile4x1(ws, wBase + bytes(c), rows, ldwb, dys, dy, lddyb, dxs, dx + bytes(c), lddxb, v);
+            }
+            if (full < cols) {
+                tile4x1(ws, wBase + bytes(full), rows, ldwb, dys, dy, lddyb, dxs, dx + bytes(full), lddxb, cols - full);
+            }
         }
         for (; b < batch; b++) {
-            gemvTransposedAt(w, wAt, rows, cols, ldwb, dy, dyAt + b * lddyb, dx, dxAt + b * lddxb);
+            long dy = dy0 + b * lddyb;
+            long dx = dx0 + b * lddxb;
+            int c = 0;
+            for (; c + 4 * v <= full; c += 4 * v) {
+                tile1x4(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
+            }
+            for (; c < full; c += v) {
+                tile1x1(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
+            }
+            if (full < cols) {
+                tile1x1(ws, wBase + bytes(full), rows, ldwb, dys, dy, dxs, dx + bytes(full), cols - full);
+            }
         }
     }
 
-    /** Four batch rows of the input gradient, one column vector at a time, one W load per row. */
-    private void gemmTransposedBlock4(MemorySegment ws, long wBase, int rows, int cols, long ldwb,
-                                      MemorySegment dys, long dy0, long lddyb,
-                                      MemorySegment dxs, long dx0, long lddxb) {
+    /** Four batch rows by three column vectors of {@link #gemmTransposedAt}. */
+    private void tile4x3(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy, long lddyb,
+                         MemorySegment dxs, long dx, long lddxb, int v) {
         VectorSpecies<Float> sp = species();
-        int v = sp.length();
-        int bound = cols & -v;
-        long dy1 = dy0 + lddyb;
-        long dy2 = dy1 + lddyb;
-        long dy3 = dy2 + lddyb;
-        long dx1 = dx0 + lddxb;
+        long vb = bytes(v);
+        long dx1 = dx + lddxb;
         long dx2 = dx1 + lddxb;
         long dx3 = dx2 + lddxb;
-        int c = 0;
-        for (; c < bound; c += v) {
-            long o = bytes(c);
-            FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx0 + o, ORDER);
-            FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx1 + o, ORDER);
-            FloatVector a2 = FloatVector.fromMemorySegment(sp, dxs, dx2 + o, ORDER);
-            FloatVector a3 = FloatVector.fromMemorySegment(sp, dxs, dx3 + o, ORDER);
-            for (int r = 0; r < rows; r++) {
-                long ro = bytes(r);
-                FloatVector wv = FloatVector.fromMemorySegment(sp, ws, wBase + r * ldwb + o, ORDER);
-                a0 = wv.fma(FloatVector.broadcast(sp, get(dys, dy0 + ro)), a0);
-                a1 = wv.fma(FloatVector.broadcast(sp, get(dys, dy1 + ro)), a1);
-                a2 = wv.fma(FloatVector.broadcast(sp, get(dys, dy2 + ro)), a2);
-                a3 = wv.fma(FloatVector.broadcast(sp, get(dys, dy3 + ro)), a3);
-            }
-            a0.intoMemorySegment(dxs, dx0 + o, ORDER);
-            a1.intoMemorySegment(dxs, dx1 + o, ORDER);
-            a2.intoMemorySegment(dxs, dx2 + o, ORDER);
-            a3.intoMemorySegment(dxs, dx3 + o, ORDER);
+        FloatVector a00 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
+        FloatVector a01 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
+        FloatVector a02 = FloatVector.fromMemorySegment(sp, dxs, dx + 2 * vb, ORDER);
+        FloatVector a10 = FloatVector.fromMemorySegment(sp, dxs, dx1, ORDER);
+        FloatVector a11 = FloatVector.fromMemorySegment(sp, dxs, dx1 + vb, ORDER);
+        FloatVector a12 = FloatVector.fromMemorySegment(sp, dxs, dx1 + 2 * vb, ORDER);
+        FloatVector a20 = FloatVector.fromMemorySegment(sp, dxs, dx2, ORDER);
+        FloatVector a21 = FloatVector.fromMemorySegment(sp, dxs, dx2 + vb, ORDER);
+        FloatVector a22 = FloatVector.fromMemorySegment(sp, dxs, dx2 + 2 * vb, ORDER);
+        FloatVector a30 = FloatVector.fromMemorySegment(sp, dxs, dx3, ORDER);
+        FloatVector a31 = FloatVector.fromMemorySegment(sp, dxs, dx3 + vb, ORDER);
+        FloatVector a32 = FloatVector.fromMemorySegment(sp, dxs, dx3 + 2 * vb, ORDER);
+        for (int r = 0; r < rows; r++) {
+            long wr = w + r * ldwb;
+            long g = dy + bytes(r);
+            FloatVector w0 = FloatVector.fromMemorySegment(sp, ws, wr, ORDER);
+            FloatVector w1 = FloatVector.fromMemorySegment(sp, ws, wr + vb, ORDER);
+            FloatVector w2 = FloatVector.fromMemorySegment(sp, ws, wr + 2 * vb, ORDER);
+            FloatVector g0 = FloatVector.broadcast(sp, get(dys, g));
+            a00 = w0.fma(g0, a00);
+            a01 = w1.fma(g0, a01);
+            a02 = w2.fma(g0, a02);
+            FloatVector g1 = FloatVector.broadcast(sp, get(dys, g + lddyb));
+            a10 = w0.fma(g1, a10);
+            a11 = w1.fma(g1, a11);
+            a12 = w2.fma(g1, a12);
+            FloatVector g2 = FloatVector.broadcast(sp, get(dys, g + 2 * lddyb));
+            a20 = w0.fma(g2, a20);
+            a21 = w1.fma(g2, a21);
+            a22 = w2.fma(g2, a22);
+            FloatVector g3 = FloatVector.broadcast(sp, get(dys, g + 3 * lddyb));
+            a30 = w0.fma(g3, a30);
+            a31 = w1.fma(g3, a31);
+            a32 = w2.fma(g3, a32);
         }
-        for (; c < cols; c++) {
-            long o = bytes(c);
-            float s0 = get(dxs, dx0 + o);
-            float s1 = get(dxs, dx1 + o);
-            float s2 = get(dxs, dx2 + o);
-            float s3 = get(dxs, dx3 + o);
-            for (int r = 0; r < rows; r++) {
-                long ro = bytes(r);
-                float wrc = get(ws, wBase + r * ldwb + o);
-                s0 += get(dys, dy0 + ro) * wrc;
-                s1 += get(dys, dy1 + ro) * wrc;
-                s2 += get(dys, dy2 + ro) * wrc;
-                s3 += get(dys, dy3 + ro) * wrc;
-            }
-            put(dxs, dx0 + o, s0);
-            put(dxs, dx1 + o, s1);
-            put(dxs, dx2 + o, s2);
-            put(dxs, dx3 + o, s3);
+        a00.intoMemorySegment(dxs, dx, ORDER);
+        a01.intoMemorySegment(dxs, dx + vb, ORDER);
+        a02.intoMemorySegment(dxs, dx + 2 * vb, ORDER);
+        a10.intoMemorySegment(dxs, dx1, ORDER);
+        a11.intoMemorySegment(dxs, dx1 + vb, ORDER);
+        a12.intoMemorySegment(dxs, dx1 + 2 * vb, ORDER);
+        a20.intoMemorySegment(dxs, dx2, ORDER);
+        a21.intoMemorySegment(dxs, dx2 + vb, ORDER);
+        a22.intoMemorySegment(dxs, dx2 + 2 * vb, ORDER);
+        a30.intoMemorySegment(dxs, dx3, ORDER);
+        a31.intoMemorySegment(dxs, dx3 + vb, ORDER);
+        a32.intoMemorySegment(dxs, dx3 + 2 * vb, ORDER);
+    }
+
+    /**
+     * Four batch rows by the first {@code lanes} columns of one vector (the others untouched). The
+     * mask is made here, not passed in: a mask crossing a call that is not inlined is boxed.
+     */
+    private void tile4x1(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy, long lddyb,
+                         MemorySegment dxs, long dx, long lddxb, int lanes) {
+        VectorSpecies<Float> sp = species();
+        VectorMask<Float> m = sp.indexInRange(0, lanes);
+        long dx1 = dx + lddxb;
+        long dx2 = dx1 + lddxb;
+        long dx3 = dx2 + lddxb;
+        FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER, m);
+        FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx1, ORDER, m);
+        FloatVector a2 = FloatVector.fromMemorySegment(sp, dxs, dx2, ORDER, m);
+        FloatVector a3 = FloatVector.fromMemorySegment(sp, dxs, dx3, ORDER, m);
+        for (int r = 0; r < rows; r++) {
+            long g = dy + bytes(r);
+            FloatVector wv = FloatVector.fromMemorySegment(sp, ws, w + r * ldwb, ORDER, m);
+            a0 = wv.fma(FloatVector.broadcast(sp, get(dys, g)), a0);
+            a1 = wv.fma(FloatVector.broadcast(sp, get(dys, g + lddyb)), a1);
+            a2 = wv.fma(FloatVector.broadcast(sp, get(dys, g + 2 * lddyb)), a2);
+            a3 = wv.fma(FloatVector.broadcast(sp, get(dys, g + 3 * lddyb)), a3);
         }
+        a0.intoMemorySegment(dxs, dx, ORDER, m);
+        a1.intoMemorySegment(dxs, dx1, ORDER, m);
+        a2.intoMemorySegment(dxs, dx2, ORDER, m);
+        a3.intoMemorySegment(dxs, dx3, ORDER, m);
+    }
+
+    /** One batch row by four column vectors (four independent chains keep the FMA units busy). */
+    private void tile1x4(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy,
+                         MemorySegment dxs, long dx, int v) {
+        VectorSpecies<Float> sp = species();
+        long vb = bytes(v);
+        FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
+        FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
+        FloatVector a2 = FloatVector.fromMemorySegment(sp, dxs, dx + 2 * vb, ORDER);
+        FloatVector a3 = FloatVector.fromMemorySegment(sp, dxs, dx + 3 * vb, ORDER);
+        for (int r = 0; r < rows; r++) {
+            long wr = w + r * ldwb;
+            FloatVector g = FloatVector.broadcast(sp, get(dys, dy + bytes(r)));
+            a0 = FloatVector.fromMemorySegment(sp, ws, wr, ORDER).fma(g, a0);
+            a1 = FloatVector.fromMemorySegment(sp, ws, wr + vb, ORDER).fma(g, a1);
+            a2 = FloatVector.fromMemorySegment(sp, ws, wr + 2 * vb, ORDER).fma(g, a2);
+            a3 = FloatVector.fromMemorySegment(sp, ws, wr + 3 * vb, ORDER).fma(g, a3);
+        }
+        a0.intoMemorySegment(dxs, dx, ORDER);
+        a1.intoMemorySegment(dxs, dx + vb, ORDER);
+        a2.intoMemorySegment(dxs, dx + 2 * vb, ORDER);
+        a3.intoMemorySegment(dxs, dx + 3 * vb, ORDER);
+    }
+
+    /** One batch row by the first {@code lanes} columns of one vector (the others untouched). */
+    private void tile1x1(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy,
+                         MemorySegment dxs, long dx, int lanes) {
+        VectorSpecies<Float> sp = species();
+        VectorMask<Float> m = sp.indexInRange(0, lanes);
+        FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER, m);
+        for (int r = 0; r < rows; r++) {
+            a0 = FloatVector.fromMemorySegment(sp, ws, w + r * ldwb, ORDER, m)
+                    .fma(FloatVector.broadcast(sp, get(dys, dy + bytes(r))), a0);
+        }
+        a0.intoMemorySegment(dxs, dx, ORDER, m);
     }
 
     @Override
@@ -848,90 +909,133 @@ public abstract sealed class SimdKernels implements Kernels
     /**
      * {@code dW[r][c] += dY[s][b][r] * X[s][b][c]} for s from {@code steps - 1} down to 0 and b
      * from 0 to {@code active[from + s] - 1} ({@code batch} when {@code active} is null), in that order
-     * for every element; four weight rows at a time, so each input vector is loaded once for the
-     * four rows. Offsets and strides in bytes, already checked.
+     * for every element. Tiles of four weight rows by two column vectors stay in registers across all
+     * the rows (eight accumulators; per input row, two vector loads and four broadcasts feed eight
+     * fused multiply-adds), then four rows by one vector, then one masked vector for the last
+     * {@code cols mod v} columns; leftover weight rows one at a time. Offsets and strides in bytes,
+     * already checked.
      */
     private void rankK(MemorySegment dw, long dwAt, int rows, int cols, long ldwb,
                        MemorySegment dy, long dyAt, long lddyb, MemorySegment x, long xAt, long ldxb,
                        long stepb, int steps, int[] active, int from, int batch) {
         VectorSpecies<Float> sp = species();
         int v = sp.length();
-        int bound = cols & -v;
+        int full = cols & -v;
         int r = 0;
         for (; r + 4 <= rows; r += 4) {
-            long w0 = r * ldwb;
-            long w1 = w0 + ldwb;
-            long w2 = w1 + ldwb;
-            long w3 = w2 + ldwb;
-            long ro = bytes(r);
+            long w = dwAt + r * ldwb;
+            long g = dyAt + bytes(r);
             int c = 0;
-            for (; c < bound; c += v) {
-                long o = bytes(c);
-                FloatVector a0 = FloatVector.fromMemorySegment(sp, dw, dwAt + w0 + o, ORDER);
-                FloatVector a1 = FloatVector.fromMemorySegment(sp, dw, dwAt + w1 + o, ORDER);
-                FloatVector a2 = FloatVector.fromMemorySegment(sp, dw, dwAt + w2 + o, ORDER);
-                FloatVector a3 = FloatVector.fromMemorySegment(sp, dw, dwAt + w3 + o, ORDER);
-                for (int s = steps - 1; s >= 0; s--) {
-                    long dys = dyAt + s * stepb + ro;
-                    long xs = xAt + s * stepb + o;
-                    for (int b = 0, k = active == null ? batch : active[from + s]; b < k; b++) {
-                        long dyb = dys + b * lddyb;
-                        FloatVector xv = FloatVector.fromMemorySegment(sp, x, xs + b * ldxb, ORDER);
-                        a0 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb)), a0);
-                        a1 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb + Float.BYTES)), a1);
-                        a2 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb + 2 * Float.BYTES)), a2);
-                        a3 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb + 3 * Float.BYTES)), a3);
-                    }
-                }
-                a0.intoMemorySegment(dw, dwAt + w0 + o, ORDER);
-                a1.intoMemorySegment(dw, dwAt + w1 + o, ORDER);
-                a2.intoMemorySegment(dw, dwAt + w2 + o, ORDER);
-                a3.intoMemorySegment(dw, dwAt + w3 + o, ORDER);
+            for (; c + 2 * v <= full; c += 2 * v) {
+                rankTile4x2(dw, w + bytes(c), ldwb, dy, g, lddyb, x, xAt + bytes(c), ldxb, stepb, steps, active,
+                        from, batch, v);
             }
-            for (; c < cols; c++) {
-                rankKScalarColumn(dw, dwAt + w0 + bytes(c), ldwb, 4, dy, dyAt + ro, lddyb, x, xAt + bytes(c), ldxb,
-                        stepb, steps, active, from, batch);
+            for (; c < full; c += v) {
+                rankTile4x1(dw, w + bytes(c), ldwb, dy, g, lddyb, x, xAt + bytes(c), ldxb, stepb, steps, active,
+                        from, batch, v);
+            }
+            if (full < cols) {
+                rankTile4x1(dw, w + bytes(full), ldwb, dy, g, lddyb, x, xAt + bytes(full), ldxb, stepb, steps,
+                        active, from, batch, cols - full);
             }
         }
         for (; r < rows; r++) {
-            long w0 = r * ldwb;
-            long ro = bytes(r);
-            int c = 0;
-            for (; c < bound; c += v) {
-                long o = bytes(c);
-                FloatVector a0 = FloatVector.fromMemorySegment(sp, dw, dwAt + w0 + o, ORDER);
+            long w = dwAt + r * ldwb;
+            long g = dyAt + bytes(r);
+            for (int c = 0; c < cols; c += v) {
+                VectorMask<Float> m = sp.indexInRange(c, cols);
+                FloatVector a0 = FloatVector.fromMemorySegment(sp, dw, w + bytes(c), ORDER, m);
                 for (int s = steps - 1; s >= 0; s--) {
-                    long dys = dyAt + s * stepb + ro;
-                    long xs = xAt + s * stepb + o;
+                    long dys = g + s * stepb;
+                    long xs = xAt + s * stepb + bytes(c);
                     for (int b = 0, k = active == null ? batch : active[from + s]; b < k; b++) {
-                        a0 = FloatVector.fromMemorySegment(sp, x, xs + b * ldxb, ORDER)
+                        a0 = FloatVector.fromMemorySegment(sp, x, xs + b * ldxb, ORDER, m)
                                 .fma(FloatVector.broadcast(sp, get(dy, dys + b * lddyb)), a0);
                     }
                 }
-                a0.intoMemorySegment(dw, dwAt + w0 + o, ORDER);
-            }
-            for (; c < cols; c++) {
-                rankKScalarColumn(dw, dwAt + w0 + bytes(c), ldwb, 1, dy, dyAt + ro, lddyb, x, xAt + bytes(c), ldxb,
-                        stepb, steps, active, from, batch);
+                a0.intoMemorySegment(dw, w + bytes(c), ORDER, m);
             }
         }
     }
 
-    /** One column of {@link #rankK} for {@code count} rows, in scalar arithmetic (a loop tail). */
-    private static void rankKScalarColumn(MemorySegment dws, long wc, long ldwb, int count,
-                                          MemorySegment dys, long ro, long lddyb,
-                                          MemorySegment xs, long xc, long ldxb,
-                                          long stepb, int steps, int[] active, int from, int batch) {
-        for (int k = 0; k < count; k++) {
-            long cell = wc + k * ldwb;
-            float s = get(dws, cell);
-            for (int t = steps - 1; t >= 0; t--) {
-                for (int b = 0, n = active == null ? batch : active[from + t]; b < n; b++) {
-                    s += get(dys, t * stepb + b * lddyb + ro + bytes(k)) * get(xs, t * stepb + b * ldxb + xc);
-                }
+    /** Four weight rows by two column vectors of {@link #rankK}. */
+    private void rankTile4x2(MemorySegment dw, long w, long ldwb, MemorySegment dy, long g, long lddyb,
+                             MemorySegment x, long xc, long ldxb, long stepb, int steps, int[] active, int from,
+                             int batch, int v) {
+        VectorSpecies<Float> sp = species();
+        long vb = bytes(v);
+        long w1 = w + ldwb;
+        long w2 = w1 + ldwb;
+        long w3 = w2 + ldwb;
+        FloatVector a00 = FloatVector.fromMemorySegment(sp, dw, w, ORDER);
+        FloatVector a01 = FloatVector.fromMemorySegment(sp, dw, w + vb, ORDER);
+        FloatVector a10 = FloatVector.fromMemorySegment(sp, dw, w1, ORDER);
+        FloatVector a11 = FloatVector.fromMemorySegment(sp, dw, w1 + vb, ORDER);
+        FloatVector a20 = FloatVector.fromMemorySegment(sp, dw, w2, ORDER);
+        FloatVector a21 = FloatVector.fromMemorySegment(sp, dw, w2 + vb, ORDER);
+        FloatVector a30 = FloatVector.fromMemorySegment(sp, dw, w3, ORDER);
+        FloatVector a31 = FloatVector.fromMemorySegment(sp, dw, w3 + vb, ORDER);
+        for (int s = steps - 1; s >= 0; s--) {
+            long dys = g + s * stepb;
+            long xs = xc + s * stepb;
+            for (int b = 0, k = active == null ? batch : active[from + s]; b < k; b++) {
+                long dyb = dys + b * lddyb;
+                long xb = xs + b * ldxb;
+                FloatVector x0 = FloatVector.fromMemorySegment(sp, x, xb, ORDER);
+                FloatVector x1 = FloatVector.fromMemorySegment(sp, x, xb + vb, ORDER);
+                FloatVector d0 = FloatVector.broadcast(sp, get(dy, dyb));
+                a00 = x0.fma(d0, a00);
+                a01 = x1.fma(d0, a01);
+                FloatVector d1 = FloatVector.broadcast(sp, get(dy, dyb + Float.BYTES));
+                a10 = x0.fma(d1, a10);
+                a11 = x1.fma(d1, a11);
+                FloatVector d2 = FloatVector.broadcast(sp, get(dy, dyb + 2 * Float.BYTES));
+                a20 = x0.fma(d2, a20);
+                a21 = x1.fma(d2, a21);
+                FloatVector d3 = FloatVector.broadcast(sp, get(dy, dyb + 3 * Float.BYTES));
+                a30 = x0.fma(d3, a30);
+                a31 = x1.fma(d3, a31);
             }
-            put(dws, cell, s);
         }
+        a00.intoMemorySegment(dw, w, ORDER);
+        a01.intoMemorySegment(dw, w + vb, ORDER);
+        a10.intoMemorySegment(dw, w1, ORDER);
+        a11.intoMemorySegment(dw, w1 + vb, ORDER);
+        a20.intoMemorySegment(dw, w2, ORDER);
+        a21.intoMemorySegment(dw, w2 + vb, ORDER);
+        a30.intoMemorySegment(dw, w3, ORDER);
+        a31.intoMemorySegment(dw, w3 + vb, ORDER);
+    }
+
+    /** Four weight rows by the first {@code lanes} columns of one vector, of {@link #rankK}. */
+    private void rankTile4x1(MemorySegment dw, long w, long ldwb, MemorySegment dy, long g, long lddyb,
+                             MemorySegment x, long xc, long ldxb, long stepb, int steps, int[] active, int from,
+                             int batch, int lanes) {
+        VectorSpecies<Float> sp = species();
+        VectorMask<Float> m = sp.indexInRange(0, lanes);
+        long w1 = w + ldwb;
+        long w2 = w1 + ldwb;
+        long w3 = w2 + ldwb;
+        FloatVector a0 = FloatVector.fromMemorySegment(sp, dw, w, ORDER, m);
+        FloatVector a1 = FloatVector.fromMemorySegment(sp, dw, w1, ORDER, m);
+        FloatVector a2 = FloatVector.fromMemorySegment(sp, dw, w2, ORDER, m);
+        FloatVector a3 = FloatVector.fromMemorySegment(sp, dw, w3, ORDER, m);
+        for (int s = steps - 1; s >= 0; s--) {
+            long dys = g + s * stepb;
+            long xs = xc + s * stepb;
+            for (int b = 0, k = active == null ? batch : active[from + s]; b < k; b++) {
+                long dyb = dys + b * lddyb;
+                FloatVector xv = FloatVector.fromMemorySegment(sp, x, xs + b * ldxb, ORDER, m);
+                a0 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb)), a0);
+                a1 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb + Float.BYTES)), a1);
+                a2 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb + 2 * Float.BYTES)), a2);
+                a3 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb + 3 * Float.BYTES)), a3);
+            }
+        }
+        a0.intoMemorySegment(dw, w, ORDER, m);
+        a1.intoMemorySegment(dw, w1, ORDER, m);
+        a2.intoMemorySegment(dw, w2, ORDER, m);
+        a3.intoMemorySegment(dw, w3, ORDER, m);
     }
 
     // ---------------------------------------------------------------- element-wise activations

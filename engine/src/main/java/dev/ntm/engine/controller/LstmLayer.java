@@ -85,14 +85,16 @@ public final class LstmLayer {
      * The weight gradient {@code dW += dz^T xcat} is left to {@link #weightGradient}, once for a
      * group of steps, so dz must be kept until then.
      *
-     * @param g     gradients; db at {@code dbOff} ({@code dwOff} is not written here)
+     * @param p     W at {@code wOff}, {@code [4H, in + H]} with row stride {@code ldw >= in + H}
+     *              (zeros beyond column in + H)
+     * @param g     gradients; db at {@code dbOff}
      * @param d     gradient scratch, every buffer below in this segment with stride {@code dld}, but dz
      * @param dh    {@code [batch][H]} in: gradient of h
      * @param dc    {@code [batch][H]} in: gradient of c from step t+1; out: gradient of c_prev
      * @param dz    {@code [batch][4H]}, stride {@code ldz}, out: gate pre-activation gradients
      * @param dxcat {@code [batch][in + H]} accumulated: gradient of {@code [in ; h_prev]}
      */
-    public void backward(MemorySegment p, long wOff, MemorySegment g, long dwOff, long dbOff,
+    public void backward(MemorySegment p, long wOff, int ldw, MemorySegment g, long dbOff,
                          MemorySegment a, long xcat, long cPrev, int ldcPrev, long gates, long tanhC, int ld,
                          MemorySegment d, long dh, long dc, long dz, int ldz, long dxcat, int dld, int batch) {
         int hs = hidden;
@@ -120,7 +122,9 @@ public final class LstmLayer {
             }
             k.axpy(1f, d, dzb, g, dbOff, 4 * hs);
         }
-        k.gemmTransposed(p, wOff, 4 * hs, in + hs, in + hs, d, dz, ldz, d, dxcat, dld, batch);
+        // with rows padded to whole vectors (ldw > in + H) the padding columns are zero and add
+        // zeros to the padding of dxcat, which must have room for ldw values
+        k.gemmTransposed(p, wOff, 4 * hs, ldw, ldw, d, dz, ldz, d, dxcat, dld, batch);
     }
 
     /**
@@ -128,11 +132,12 @@ public final class LstmLayer {
      * {@code from + steps - 1}, after {@link #backward} has left their dz in place: step
      * {@code from + i}'s rows at {@code dz + i * stepStride} and {@code xcat + i * stepStride},
      * {@code ld} apart, {@code active[from + i]} of them. Summed from the last step to the first, as
-     * per-step updates would be.
+     * per-step updates would be. dW has row stride {@code ldw >= in + H}; all {@code ldw} columns
+     * are written, from as many columns of the xcat rows (the padding columns are for the caller
+     * to discard).
      */
-    public void weightGradient(MemorySegment g, long dwOff, MemorySegment a, long dz, long xcat, long stepStride,
-                               int ld, int[] active, int from, int steps) {
-        k.rankKUpdateSteps(g, dwOff, 4 * hidden, in + hidden, in + hidden, a, dz, a, xcat, stepStride, ld, active,
-                from, steps);
+    public void weightGradient(MemorySegment g, long dwOff, int ldw, MemorySegment a, long dz, long xcat,
+                               long stepStride, int ld, int[] active, int from, int steps) {
+        k.rankKUpdateSteps(g, dwOff, 4 * hidden, ldw, ldw, a, dz, a, xcat, stepStride, ld, active, from, steps);
     }
 }

@@ -73,6 +73,16 @@ final class ForwardWeights {
 
     /** A transposed copy of every weight matrix, and the biases, of {@code params}. */
     static ForwardWeights transposed(Stepper s, MemorySegment params, Arena arena) {
+        ForwardWeights fw = transposedLayout(s, arena);
+        fw.refresh(params);
+        return fw;
+    }
+
+    /**
+     * Room for a transposed copy of every weight matrix and bias of {@code s}'s configuration,
+     * filled by {@link #refresh}.
+     */
+    static ForwardWeights transposedLayout(Stepper s, Arena arena) {
         ParamLayout layout = ParamLayout.of(s.config);
         int layers = s.layerW.length;
         int heads = s.headW.length;
@@ -82,53 +92,90 @@ final class ForwardWeights {
         long[] headW = new long[heads];
         long[] headB = new long[heads];
         int[] headLd = new int[heads];
+        int tensors = layers + heads + 1;
+        ParamLayout.Tensor[] weights = new ParamLayout.Tensor[tensors];
+        ParamLayout.Tensor[] biases = new ParamLayout.Tensor[tensors];
+        long[] dstW = new long[tensors];
+        long[] dstB = new long[tensors];
+        int[] ld = new int[tensors];
+        for (int i = 0; i < tensors; i++) {
+            long w = i < layers ? s.layerW[i] : i < layers + heads ? s.headW[i - layers] : s.outW;
+            long b = i < layers ? s.layerB[i] : i < layers + heads ? s.headB[i - layers] : s.outB;
+            weights[i] = layout.tensorAt(w);
+            biases[i] = layout.tensorAt(b);
+        }
         long next = 0;
+        for (int i = 0; i < tensors; i++) {
+            ld[i] = Buffers.alignUp(weights[i].rows());
+            dstW[i] = next;
+            next += Buffers.alignUp((long) weights[i].cols() * ld[i]);
+            dstB[i] = next;
+            next += Buffers.alignUp((long) weights[i].rows());
+        }
         for (int l = 0; l < layers; l++) {
-            ParamLayout.Tensor w = layout.tensorAt(s.layerW[l]);
-            layerLd[l] = Buffers.alignUp(w.rows());
-            layerW[l] = next;
-            next += Buffers.alignUp((long) w.cols() * layerLd[l]);
-            layerB[l] = next;
-            next += Buffers.alignUp((long) w.rows());
+            layerW[l] = dstW[l];
+            layerB[l] = dstB[l];
+            layerLd[l] = ld[l];
         }
         for (int h = 0; h < heads; h++) {
-            ParamLayout.Tensor w = layout.tensorAt(s.headW[h]);
-            headLd[h] = Buffers.alignUp(w.rows());
-            headW[h] = next;
-            next += Buffers.alignUp((long) w.cols() * headLd[h]);
-            headB[h] = next;
-            next += Buffers.alignUp((long) w.rows());
+            headW[h] = dstW[layers + h];
+            headB[h] = dstB[layers + h];
+            headLd[h] = ld[layers + h];
         }
-        ParamLayout.Tensor ow = layout.tensorAt(s.outW);
-        int outLd = Buffers.alignUp(ow.rows());
-        long outW = next;
-        next += Buffers.alignUp((long) ow.cols() * outLd);
-        long outB = next;
-        next += Buffers.alignUp((long) ow.rows());
-
         MemorySegment image = Buffers.allocate(arena, next);
-        for (int l = 0; l < layers; l++) {
-            copyTransposed(layout.tensorAt(s.layerW[l]), params, image, layerW[l], layerLd[l]);
-            Buffers.copy(params, s.layerB[l], image, layerB[l], layout.tensorAt(s.layerB[l]).size());
-        }
-        for (int h = 0; h < heads; h++) {
-            copyTransposed(layout.tensorAt(s.headW[h]), params, image, headW[h], headLd[h]);
-            Buffers.copy(params, s.headB[h], image, headB[h], layout.tensorAt(s.headB[h]).size());
-        }
-        copyTransposed(ow, params, image, outW, outLd);
-        Buffers.copy(params, s.outB, image, outB, layout.tensorAt(s.outB).size());
-        return new ForwardWeights(true, image, layerW, layerB, layerLd, headW, headB, headLd, outW, outB, outLd);
+        ForwardWeights fw = new ForwardWeights(true, image, layerW, layerB, layerLd, headW, headB, headLd,
+                dstW[tensors - 1], dstB[tensors - 1], ld[tensors - 1]);
+        fw.sources = weights;
+        fw.biasSources = biases;
+        fw.dstW = dstW;
+        fw.dstB = dstB;
+        fw.dstLd = ld;
+        return fw;
     }
 
-    /** {@code dst[c][r] = W[r][c]} with row stride {@code ld}. */
+    /** The tensors copied by {@link #refresh} and where they go (null for {@link #direct}). */
+    private ParamLayout.Tensor[] sources;
+    private ParamLayout.Tensor[] biasSources;
+    private long[] dstW;
+    private long[] dstB;
+    private int[] dstLd;
+
+    /**
+     * Copies the weights and biases of {@code params} into this transposed image (after every
+     * change of the parameters: training refreshes it once per forward pass). Allocates nothing.
+     */
+    void refresh(MemorySegment params) {
+        if (sources == null) {
+            return;
+        }
+        for (int i = 0; i < sources.length; i++) {
+            copyTransposed(sources[i], params, image, dstW[i], dstLd[i]);
+            Buffers.copy(params, biasSources[i].offset(), image, dstB[i], biasSources[i].size());
+        }
+    }
+
+    /**
+     * {@code dst[c][r] = W[r][c]} with row stride {@code ld}, in 16 x 16 blocks so that the rows
+     * read and the rows written both stay in the L1 cache.
+     */
     private static void copyTransposed(ParamLayout.Tensor w, MemorySegment params, MemorySegment dst, long off,
                                        int ld) {
         int rows = w.rows();
         int cols = w.cols();
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                Buffers.set(dst, off + (long) c * ld + r, Buffers.get(params, w.offset() + (long) r * cols + c));
+        long src = w.offset();
+        for (int r0 = 0; r0 < rows; r0 += BLOCK) {
+            int r1 = Math.min(rows, r0 + BLOCK);
+            for (int c0 = 0; c0 < cols; c0 += BLOCK) {
+                int c1 = Math.min(cols, c0 + BLOCK);
+                for (int r = r0; r < r1; r++) {
+                    long from = src + (long) r * cols;
+                    for (int c = c0; c < c1; c++) {
+                        dst.setAtIndex(Buffers.F32, off + (long) c * ld + r, params.getAtIndex(Buffers.F32, from + c));
+                    }
+                }
             }
         }
     }
+
+    private static final int BLOCK = 16;
 }

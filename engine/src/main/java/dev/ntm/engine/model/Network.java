@@ -44,6 +44,17 @@ public final class Network implements AutoCloseable {
      * time at batch 1. Larger groups stream more rows per dW tile than the L1 cache holds.
      */
     private static final int WEIGHT_GRADIENT_ROWS = 32;
+    /**
+     * Smallest batch whose forward pass reads a transposed copy of the weights, refreshed at the
+     * start of every pass: from there the transposed product (a vector of outputs per input, no
+     * lane reductions, tiles of four sequences) repays the copy; a single sequence reads the
+     * weights in place.
+     */
+    static final int TRANSPOSED_MIN_BATCH = 2;
+    /** The transposed weights of the forward pass, refreshed per pass (see TRANSPOSED_MIN_BATCH). */
+    private final ForwardWeights transposed;
+    /** The LSTM weights and weight gradients of the backward pass, rows padded (null: feedforward). */
+    private final PaddedLstmWeights padded;
 
     /**
      * A network for {@code config} running batches of up to {@code maxBatch} sequences of up to
@@ -68,6 +79,8 @@ public final class Network implements AutoCloseable {
             throw e;
         }
         this.tape = stepper.tape;
+        this.transposed = maxBatch >= TRANSPOSED_MIN_BATCH ? ForwardWeights.transposedLayout(stepper, arena) : null;
+        this.padded = tape.lstm ? new PaddedLstmWeights(stepper, arena) : null;
         this.order = new int[maxBatch];
         this.sorted = new Sequence[maxBatch];
         this.activeAt = new int[maxSteps];
@@ -108,6 +121,7 @@ public final class Network implements AutoCloseable {
         }
         int steps = prepare(batch, from, count, true, stats);
         stepper.loadInitialState(params);
+        ForwardWeights fw = forwardWeights(params, count);
         int active = count;
         for (int t = 0; t < steps; t++) {
             while (sorted[active - 1].steps() <= t) {
@@ -115,8 +129,11 @@ public final class Network implements AutoCloseable {
             }
             activeAt[t] = active;
             putInputs(t, t, active);
-            stepper.step(params, stepper.direct, t == 0, t - 1, t, t, t + 1, active);
+            stepper.step(params, fw, t == 0, t - 1, t, t, t + 1, active);
             score(t, t, active, gradScale, stats);
+        }
+        if (padded != null) {
+            padded.refresh(params);
         }
         backward(params, grads, steps, count);
         stats.sequences += count;
@@ -131,6 +148,7 @@ public final class Network implements AutoCloseable {
         stepper.checkParams(params, "params");
         int steps = prepare(batch, from, count, false, stats);
         stepper.loadInitialState(params);
+        ForwardWeights fw = forwardWeights(params, count);
         int active = count;
         for (int t = 0; t < steps; t++) {
             while (sorted[active - 1].steps() <= t) {
@@ -138,7 +156,7 @@ public final class Network implements AutoCloseable {
             }
             int cur = t & 1;
             putInputs(t, cur, active);
-            stepper.step(params, stepper.direct, t == 0, cur ^ 1, cur, 0, 0, active);
+            stepper.step(params, fw, t == 0, cur ^ 1, cur, 0, 0, active);
             score(t, cur, active, 0f, stats);
         }
         stats.sequences += count;
@@ -181,6 +199,15 @@ public final class Network implements AutoCloseable {
             stepper.memory.toRowMajor(a, t.mem(s, 0), mem, s * t.n * t.m);
         }
         return new Recording(steps, logits, readW, writeW, mem, stats.lossNats, stats.bitErrors, grads);
+    }
+
+    /** The weights a pass over {@code count} sequences reads: a refreshed transposed copy, or in place. */
+    private ForwardWeights forwardWeights(MemorySegment params, int count) {
+        if (count < TRANSPOSED_MIN_BATCH) {
+            return stepper.direct;
+        }
+        transposed.refresh(params);
+        return transposed;
     }
 
     /** Frees the tape. */
@@ -368,11 +395,16 @@ public final class Network implements AutoCloseable {
                 // dW of each LSTM layer from the dz of steps s .. groupEnd-1 at once: the same sums,
                 // in the same order, as per-step updates, with dW read and written once per group
                 for (int l = 0; l < t.layers; l++) {
-                    st.lstm[l].weightGradient(g, st.layerW[l], a, base + t.dzStep[l], base + t.xcat[l],
-                            (long) t.batch * ld, ld, activeAt, s, groupEnd - s);
+                    st.lstm[l].weightGradient(padded.gradients(), padded.offset(l), padded.ld(l), a,
+                            base + t.dzStep[l], base + t.xcat[l], (long) t.batch * ld, ld, activeAt, s, groupEnd - s);
                 }
                 groupEnd = s;
                 groupRows = 0;
+            }
+        }
+        if (t.lstm) {
+            for (int l = 0; l < t.layers; l++) {
+                padded.addGradientTo(l, g);
             }
         }
         initialStateBackward(g, count);
@@ -403,7 +435,8 @@ public final class Network implements AutoCloseable {
             if (t.lstm) {
                 boolean first = s == 0;
                 long cPrev = first ? t.zeros : t.row(s - 1, 0) + t.cell[l];
-                st.lstm[l].backward(p, st.layerW[l], g, st.layerW[l], st.layerB[l], a, base + t.xcat[l], cPrev,
+                st.lstm[l].backward(padded.weights(), padded.offset(l), padded.ld(l), g, st.layerB[l], a,
+                        base + t.xcat[l], cPrev,
                         first ? 0 : ld, base + t.gates[l], base + t.tanhC[l], ld,
                         d, gbase + t.dh, gbase + t.dcCarry[l], base + t.dzStep[l], ld, gbase + t.dxcat, gld, active);
                 for (int b = 0; b < active; b++) {

@@ -61,11 +61,12 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
     /**
      * Defaults: RMSProp (Graves' form) at batch 1 with element-wise clip 10 and lr 3e-4 -- the
      * recipe that solved copy fastest in wall time here (PERFORMANCE.md); NTM-SPEC's lr 1e-4 also
-     * trains, about ten times more slowly -- 1 thread, 8 chunks, seed 1, at most 1 M sequences,
+     * trains, about ten times more slowly -- 1 thread, 2 chunks (at batch 32, two 16-wide products, one per core), seed 1,
+     * at most 1 M sequences,
      * evaluation of 1000 sequences every 1000, stop when solved, constant learning rate.
      */
     public static TrainerOptions defaults() {
-        return new TrainerOptions(1, 1, 8, 1, Optimizer.Kind.RMSPROP, 3e-4f, GradientClipping.elementwise(10f),
+        return new TrainerOptions(1, 1, 2, 1, Optimizer.Kind.RMSPROP, 3e-4f, GradientClipping.elementwise(10f),
                 1_000_000, 1_000, 1_000, 0.01, true, NonFinitePolicy.STOP, null, 0, LearningRateSchedule.NONE);
     }
 
