@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Benchmark the engine: kernel timings, inference latency and training throughput on the "
                 + "copy task (about a minute and a half, each part in a fresh JVM), and compare with a baseline.",
-                "Exit status: 0 ok, 1 a figure regressed against --compare, 2 bad usage or unreadable baseline.",
+                "Exit status: 0 ok, 1 a figure regressed against --compare, 2 bad usage, 3 the baseline is missing "
+                        + "or unreadable, 4 the report could not be written.",
                 "JMH suites: ./ntm bench --jmh [regex] (handled by the launcher)."},
         footer = {"", "Regression rule: a figure regresses when it is worse than the baseline by more than "
                 + "max(5%%, 3 x the larger relative spread of the two runs); a different CPU, JDK, JVM flags or "
@@ -106,26 +107,26 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (jmh) {
             err.println("ntm bench: --jmh is handled by the ./ntm launcher: run ./ntm bench --jmh [regex]");
-            return 2;
+            return ExitCodes.USAGE;
         }
         boolean latencyMode = latency || rate != null;
         if (latencyMode && memoryScaling) {
             err.println("ntm bench: choose one of --latency/--rate and --memory-scaling");
-            return 2;
+            return ExitCodes.USAGE;
         }
         if (oneJvm && (latencyMode || memoryScaling)) {
             err.println("ntm bench: --one-jvm applies to the quick suite only, not to --latency, --rate or "
                     + "--memory-scaling");
-            return 2;
+            return ExitCodes.USAGE;
         }
         if (modelWarmup != null && (!latencyMode || !(modelWarmup >= 0 && Double.isFinite(modelWarmup)))) {
             err.println("ntm bench: --model-warmup needs --latency or --rate and a number of seconds >= 0, got "
                     + modelWarmup);
-            return 2;
+            return ExitCodes.USAGE;
         }
         if (rate != null && !(rate > 0 && Double.isFinite(rate))) {
             err.println("ntm bench: --rate must be a positive number of steps per second, got " + rate);
-            return 2;
+            return ExitCodes.USAGE;
         }
         BenchReport baseline = null;
         if (compare != null) {
@@ -133,10 +134,10 @@ final class BenchCommand implements Callable<Integer> {
                 baseline = BenchReport.read(compare);
             } catch (NoSuchFileException e) {
                 err.println("ntm bench: baseline " + compare + " does not exist (write one with --save FILE)");
-                return 2;
+                return ExitCodes.INPUT_FILE;
             } catch (IOException e) {
                 err.println("ntm bench: cannot read baseline: " + e.getMessage());
-                return 2;
+                return ExitCodes.INPUT_FILE;
             }
         }
 
@@ -154,7 +155,7 @@ final class BenchCommand implements Callable<Integer> {
             }
         } catch (IllegalArgumentException e) {
             err.println("ntm bench: " + e.getMessage());
-            return 2;
+            return ExitCodes.USAGE;
         }
 
         o.println();
@@ -172,7 +173,7 @@ final class BenchCommand implements Callable<Integer> {
             }
         } catch (IOException e) {
             err.println("ntm bench: cannot write the report: " + e.getMessage());
-            return 2;
+            return ExitCodes.FAILURE;
         }
         o.flush();
 
@@ -188,9 +189,9 @@ final class BenchCommand implements Callable<Integer> {
         if (result.rows().isEmpty()) {
             err.println("ntm bench: the baseline has no figure in common with this run (suite " + baseline.suite()
                     + " vs " + report.suite() + "); nothing was compared");
-            return 2;
+            return ExitCodes.USAGE;
         }
-        return result.passed() ? 0 : 1;
+        return result.passed() ? ExitCodes.OK : ExitCodes.REGRESSION;
     }
 
     private BenchReport latency(PrintWriter o) {

@@ -10,7 +10,7 @@ import dev.ntm.kernels.Kernels;
 import picocli.CommandLine.Command;
 
 /** {@code ntm info}: JDK, kernel provider, vector size, CPU model and cores. */
-@Command(name = "info", description = "Print the JDK, kernel provider, vector size, CPU model and core count.")
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Print the JDK, kernel provider, vector size, CPU model and core count.")
 final class InfoCommand implements Runnable {
 
     @Override

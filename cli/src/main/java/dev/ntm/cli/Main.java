@@ -1,13 +1,25 @@
 package dev.ntm.cli;
 
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+
+import dev.ntm.cli.viz.Curve;
+import dev.ntm.engine.io.Safetensors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** Entry point of the {@code ntm} command line. */
-@Command(name = "ntm", mixinStandardHelpOptions = true, version = "ntm 0.1.0",
+@Command(name = "ntm", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "A fast CPU Neural Turing Machine engine.",
         subcommands = {TrainCommand.class, EvalCommand.class, TasksCommand.class, TraceCommand.class,
-                BenchCommand.class, InfoCommand.class})
+                VizCommand.class, BenchCommand.class, InfoCommand.class, CompletionCommand.class,
+                CommandLine.HelpCommand.class},
+        footer = {"", "ntm help COMMAND (or ntm COMMAND --help) describes a command.", "",
+                "Exit status: 0 success; 1 a benchmark figure regressed (ntm bench --compare);",
+                "  2 bad usage (unknown option, bad value); 3 an input file is missing or unreadable;",
+                "  4 the work failed (non-finite values in training, output not written, internal error)."})
 public final class Main implements Runnable {
 
     @Override
@@ -22,14 +34,44 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns its exit status (used by tests). */
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine();
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException) {
-                cmd.getErr().println("ntm " + cmd.getCommandName() + ": " + ex.getMessage());
-                return 2;
+            int status = exitCode(ex);
+            String message = ex.getMessage() != null ? ex.getMessage() : ex.toString();
+            if (status == ExitCodes.FAILURE && !(ex instanceof IOException)) {
+                message = "internal error: " + ex;
+                if (Boolean.getBoolean("ntm.stacktrace")) {
+                    ex.printStackTrace(cmd.getErr());
+                } else {
+                    message += " (run with NTM_JAVA_OPTS=-Dntm.stacktrace=true for the stack trace)";
+                }
             }
-            throw ex;
+            cmd.getErr().println("ntm " + cmd.getCommandName() + ": " + message);
+            return status;
         });
         return cl.execute(args);
+    }
+
+    /** The command tree, every command with the same {@code --version}. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExitCodeExceptionMapper(Main::exitCode);
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            sub.getCommandSpec().versionProvider(new VersionProvider());
+        }
+        return cl;
+    }
+
+    /** The exit status of an exception that ended a command ({@link ExitCodes}). */
+    static int exitCode(Throwable ex) {
+        if (ex instanceof CommandLine.ParameterException || ex instanceof IllegalArgumentException) {
+            return ExitCodes.USAGE;
+        }
+        if (ex instanceof NoSuchFileException || ex instanceof FileNotFoundException
+                || ex instanceof AccessDeniedException || ex instanceof Safetensors.FormatException
+                || ex instanceof Curve.CurveFormatException) {
+            return ExitCodes.INPUT_FILE;
+        }
+        return ExitCodes.FAILURE;
     }
 }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 /** Task selection and length options shared by train and eval, and the model-shape overrides. */
 final class TaskOptions {
 
-    @Option(names = "--task", description = "copy, repeat-copy, associative-recall, dynamic-ngrams or priority-sort "
+    @Option(names = "--task", completionCandidates = TaskNames.class, description = "copy, repeat-copy, associative-recall, dynamic-ngrams or priority-sort "
             + "(default: ${DEFAULT-VALUE}).", defaultValue = "copy")
     String task;
 
@@ -61,7 +61,11 @@ final class TaskOptions {
 
     /** A task like this one but with every sequence of length exactly {@code length}. */
     Task taskOfLength(int length) {
-        Task t = task();
+        return ofLength(task(), length);
+    }
+
+    /** {@code t} with every sequence of length exactly {@code length}. */
+    static Task ofLength(Task t, int length) {
         return switch (t) {
             case CopyTask c -> new CopyTask(c.bits(), length, length);
             case RepeatCopyTask r -> new RepeatCopyTask(r.bits(), length, length, r.minRepeats(), r.maxRepeats(),
@@ -96,6 +100,14 @@ final class TaskOptions {
             b.controller(dev.ntm.engine.io.ConfigJson.controller(controller));
         }
         return b.build();
+    }
+
+    /** The task names, for shell completion. */
+    static final class TaskNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Tasks.names().iterator();
+        }
     }
 
     private static int or(Integer v, int dflt) {

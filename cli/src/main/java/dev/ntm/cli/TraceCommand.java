@@ -1,23 +1,18 @@
 package dev.ntm.cli;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import dev.ntm.cli.viz.TraceFigures;
 import dev.ntm.engine.NtmConfig;
 import dev.ntm.engine.io.Checkpoint;
 import dev.ntm.engine.io.TraceFile;
 import dev.ntm.engine.layout.ParamInit;
 import dev.ntm.engine.layout.ParamLayout;
-import dev.ntm.engine.model.Network;
-import dev.ntm.engine.model.Recording;
-import dev.ntm.engine.task.Sequence;
 import dev.ntm.engine.task.Task;
-import dev.ntm.engine.util.SplitMix64;
-import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.KernelProvider;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,7 +20,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ntm trace}: runs one task sequence through a model and writes the trace file of
- * NTM-SPEC section 6 (inputs, targets, mask, logits, weightings, memory, loss, gradients).
+ * NTM-SPEC section 6 (inputs, targets, mask, logits, weightings, memory, loss, gradients), with
+ * the write heads' add and erase vectors for {@code ntm viz}.
  */
 @Command(name = "trace", mixinStandardHelpOptions = true,
         description = "Run one task sequence through a model and write its trace (safetensors).")
@@ -68,26 +64,20 @@ final class TraceCommand implements Callable<Integer> {
             config = taskOptions.config(task);
             params = ParamInit.initialize(ParamLayout.of(config), modelSeed);
         }
-        if (task.inputSize() != config.inputSize() || task.outputSize() != config.outputSize()) {
-            throw new IllegalArgumentException("the model has X=" + config.inputSize() + ", Y=" + config.outputSize()
-                    + " but task " + task.name() + " needs X=" + task.inputSize() + ", Y=" + task.outputSize());
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("task", task.name());
+        meta.put("kernels", KernelProvider.get().name());
+        if (length != null) {
+            meta.put("length", Integer.toString(length));
         }
-        Sequence seq = task.generate(new SplitMix64(seed));
-        Recording rec;
-        try (Arena arena = Arena.ofShared(); // not confined: see Kernels
-             Network net = new Network(config, KernelProvider.get(), 1, seq.steps())) {
-            MemorySegment p = Buffers.allocate(arena, params.length);
-            Buffers.copy(params, 0, p, 0, params.length);
-            rec = net.record(p, seq);
-        }
-        TraceFile.write(out, new TraceFile.Trace(config, seq.inputs(), seq.targets(), seq.mask(), rec.logits(),
-                rec.readWeights(), rec.writeWeights(), noMemory ? null : rec.memory(), (float) rec.loss(),
-                rec.gradients(), Map.of("task", task.name(), "kernels", KernelProvider.get().name())));
+        meta.put("model", checkpoint != null ? checkpoint.toString() : "fresh model, seed " + modelSeed);
+        TraceFile.Trace trace = SequenceTracer.trace(config, params, task, seed, !noMemory, meta);
+        TraceFile.write(out, trace);
         if (saveCheckpoint != null) {
             Checkpoint.save(saveCheckpoint, config, params);
         }
         System.out.printf(Locale.ROOT, "traced %s, %d steps: loss %.6f nats, %d bit errors -> %s%n", task.name(),
-                seq.steps(), rec.loss(), rec.bitErrors(), out);
+                trace.steps(), trace.loss(), TraceFigures.bitErrors(trace), out);
         return 0;
     }
 }

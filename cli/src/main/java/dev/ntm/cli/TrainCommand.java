@@ -1,6 +1,7 @@
 package dev.ntm.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -13,7 +14,6 @@ import dev.ntm.engine.train.LearningRateSchedule;
 import dev.ntm.engine.train.Optimizer;
 import dev.ntm.engine.train.Trainer;
 import dev.ntm.engine.train.TrainerOptions;
-import dev.ntm.engine.train.TrainingListener;
 import dev.ntm.kernels.KernelProvider;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -93,7 +93,8 @@ final class TrainCommand implements Callable<Integer> {
 
     static final String DEFAULT_CURRICULUM = "5:5:0.5";
 
-    @Option(names = "--quiet", description = "No live progress line.")
+    @Option(names = "--quiet", description = "No live progress line (it is drawn only on a terminal anyway); the "
+            + "evaluation lines and the summary still print.")
     boolean quiet;
 
     @Override
@@ -132,27 +133,21 @@ final class TrainCommand implements Callable<Integer> {
             if (resume != null) {
                 System.out.printf(Locale.ROOT, "resumed from %s at %,d sequences%n", resume, trainer.sequences());
             }
-            Progress progress = new Progress(quiet, maxSequences);
-            Trainer.Summary s = trainer.train(progress);
+            boolean live = !quiet && ProgressPrinter.isTerminal();
+            ProgressPrinter progress = new ProgressPrinter(System.out, live, maxSequences);
+            RunArtifacts artifacts = new RunArtifacts(dir, options.solvedBitErrors(), System.err);
+            System.out.println(ProgressPrinter.legend());
+            Trainer.Summary s = trainer.train(new ListenerPair(progress, artifacts));
             progress.finish();
-            Trainer.Evaluation e = s.lastEvaluation();
-            System.out.printf(Locale.ROOT, "%s after %,d sequences in %.1f s (%,.0f sequences/s)%n",
-                    s.solved() ? "SOLVED" : "not solved", trainer.sequences(), s.trainingSeconds(), s.sequencesPerSecond());
-            if (e != null) {
-                System.out.printf(Locale.ROOT, "last evaluation: %.4f bits/sequence, %.4f bit errors/sequence over %d sequences%n",
-                        e.costBits(), e.bitErrorsPerSequence(), e.sequences());
-            }
-            if (s.skippedBatches() > 0) {
-                System.out.printf(Locale.ROOT, "skipped %d batches with non-finite values%n", s.skippedBatches());
-            }
-            System.out.println("checkpoint: " + dir.resolve(Trainer.CHECKPOINT_FILE));
-            System.out.println("learning curve: " + dir.resolve("curve.csv"));
-            return 0;
+            List<String> summary = TrainSummary.lines(trainer, s, evalSize, dir);
+            summary.forEach(System.out::println);
+            artifacts.finish(trainer, summary);
+            return ExitCodes.OK;
         } catch (Trainer.NonFiniteException e) {
             System.err.println();
             System.err.println("ntm train: stopped: " + e.getMessage());
             System.err.println("Lower the learning rate, clip harder (--clip), or use --on-nonfinite skip.");
-            return 3;
+            return ExitCodes.FAILURE;
         }
     }
 
@@ -170,85 +165,6 @@ final class TrainCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--curriculum must be START:STEP:THRESHOLD such as " + DEFAULT_CURRICULUM
                     + ", got '" + spec + "'");
-        }
-    }
-
-    /** The live progress line and the per-evaluation lines. */
-    private static final class Progress implements TrainingListener {
-        private final boolean quiet;
-        private final long maxSequences;
-        private final long startNanos = System.nanoTime();
-        private long lastPrint;
-        /** The trainer's count before this run's first batch (non-zero after --resume). */
-        private long startSequences = -1;
-        private double emaCost = Double.NaN;
-        private double emaErrors = Double.NaN;
-        private boolean lineOpen;
-
-        Progress(boolean quiet, long maxSequences) {
-            this.quiet = quiet;
-            this.maxSequences = maxSequences;
-        }
-
-        @Override
-        public void batch(Trainer trainer, Trainer.BatchResult r) {
-            if (startSequences < 0) {
-                startSequences = trainer.sequences() - r.sequences();
-            }
-            if (r.skipped()) {
-                return;
-            }
-            double a = 0.02;
-            emaCost = Double.isNaN(emaCost) ? r.costBits() : (1 - a) * emaCost + a * r.costBits();
-            emaErrors = Double.isNaN(emaErrors) ? r.bitErrorsPerSequence() : (1 - a) * emaErrors + a * r.bitErrorsPerSequence();
-            long now = System.nanoTime();
-            if (!quiet && now - lastPrint > 250_000_000L) {
-                lastPrint = now;
-                double secs = (now - startNanos) / 1e9;
-                double rate = (trainer.sequences() - startSequences) / Math.max(secs, 1e-9);
-                double eta = (maxSequences - trainer.sequences()) / Math.max(rate, 1e-9);
-                System.out.printf(Locale.ROOT, "\r%,12d seq | cost %8.3f bits/seq | bit errors %7.3f | %,8.0f seq/s | %6.1f s | ETA <= %s   ",
-                        trainer.sequences(), emaCost, emaErrors, rate, secs, formatSeconds(eta));
-                System.out.flush();
-                lineOpen = true;
-            }
-        }
-
-        @Override
-        public void evaluation(Trainer trainer, TrainingListener.Progress p) {
-            if (quiet) {
-                return;
-            }
-            if (lineOpen) {
-                System.out.print("\r");
-            }
-            System.out.printf(Locale.ROOT, "%,12d seq | eval: cost %8.3f bits/seq, bit errors %8.4f%s | %6.1f s%s%n",
-                    p.sequences(), p.eval().costBits(), p.eval().bitErrorsPerSequence(), p.solved() ? " (solved)" : "",
-                    p.elapsedSeconds(), " ".repeat(40));
-            lineOpen = false;
-        }
-
-        @Override
-        public void curriculum(Trainer trainer, Curriculum c) {
-            if (!quiet) {
-                System.out.println("  -> " + c);
-            }
-        }
-
-        void finish() {
-            if (lineOpen) {
-                System.out.println();
-            }
-        }
-
-        private static String formatSeconds(double s) {
-            if (s > 3600) {
-                return String.format(Locale.ROOT, "%.1f h", s / 3600);
-            }
-            if (s > 60) {
-                return String.format(Locale.ROOT, "%.1f min", s / 60);
-            }
-            return String.format(Locale.ROOT, "%.0f s", s);
         }
     }
 }

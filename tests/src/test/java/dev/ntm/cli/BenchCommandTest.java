@@ -103,12 +103,12 @@ class BenchCommandTest {
     }
 
     @Test
-    void usageErrorsExitWithTwo(@TempDir Path dir) {
+    void usageErrorsExitWithTwoAndAMissingBaselineWithThree(@TempDir Path dir) {
         Run both = run("bench", "--latency", "--memory-scaling", "--out", dir.resolve("x.json").toString());
         assertEquals(2, both.status());
         assertTrue(both.err().contains("choose one of"), both.err());
         Run missing = run("bench", "--smoke", "--compare", dir.resolve("nope.json").toString());
-        assertEquals(2, missing.status());
+        assertEquals(3, missing.status());
         assertTrue(missing.err().contains("does not exist"), missing.err());
         Run oneJvm = run("bench", "--latency", "--one-jvm", "--smoke");
         assertEquals(2, oneJvm.status());

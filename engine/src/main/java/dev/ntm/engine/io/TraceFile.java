@@ -16,7 +16,9 @@ import dev.ntm.engine.layout.ParamLayout;
  * <p>Tensors (F32, row-major; T steps, sizes X, Y, R, W, N, M of the configuration):
  * {@code inputs} [T, X], {@code targets} [T, Y], {@code mask} [T], {@code logits} [T, Y],
  * {@code read_weights} [T, R, N], {@code write_weights} [T, W, N], optionally {@code memory}
- * [T+1, N, M] (M_0 to M_T, each row-major [N, M]), {@code loss} [1] (nats, NTM-SPEC section 3)
+ * [T+1, N, M] (M_0 to M_T, each row-major [N, M]), optionally {@code add_vectors} and
+ * {@code erase_vectors} [T, W, M] (what each write head added and erased; for pictures, so they
+ * travel together or not at all), {@code loss} [1] (nats, NTM-SPEC section 3)
  * and {@code grad.<tensor name>} for every parameter tensor, shaped as the parameter. Metadata:
  * {@code format: "ntm-trace"}, {@code version: "1"}, {@code config}, and any extra strings.
  *
@@ -41,13 +43,15 @@ public final class TraceFile {
      * @param readWeights  [T, R, N]
      * @param writeWeights [T, W, N]
      * @param memory       [T+1, N, M] row-major per step, or null when not recorded
+     * @param addVectors   [T, W, M] add vectors a_t of the write heads, or null when not recorded
+     * @param eraseVectors [T, W, M] erase vectors e_t of the write heads; null exactly when addVectors is
      * @param loss         the sequence's loss in nats
      * @param gradients    {@code layout.size()} floats in layout order (padding ignored)
      * @param meta         extra metadata strings (keys format, version, config, crc32c reserved)
      */
     public record Trace(NtmConfig config, float[] inputs, float[] targets, float[] mask, float[] logits,
-                        float[] readWeights, float[] writeWeights, float[] memory, float loss, float[] gradients,
-                        Map<String, String> meta) {
+                        float[] readWeights, float[] writeWeights, float[] memory, float[] addVectors,
+                        float[] eraseVectors, float loss, float[] gradients, Map<String, String> meta) {
 
         /** Checks every array against the configuration and T = mask.length. */
         public Trace {
@@ -71,6 +75,13 @@ public final class TraceFile {
             if (memory != null) {
                 requireLength("memory", memory, (t + 1) * n * m, "(T+1)*N*M");
             }
+            if ((addVectors == null) != (eraseVectors == null)) {
+                throw new IllegalArgumentException("a trace has both add and erase vectors or neither");
+            }
+            if (addVectors != null) {
+                requireLength("add_vectors", addVectors, t * config.writeHeads() * m, "T*W*M");
+                requireLength("erase_vectors", eraseVectors, t * config.writeHeads() * m, "T*W*M");
+            }
             requireLength("gradients", gradients, ParamLayout.of(config).size(), "layout.size()");
             for (String k : meta.keySet()) {
                 if (Checkpoint.RESERVED_KEYS.contains(k)) {
@@ -79,6 +90,14 @@ public final class TraceFile {
                 }
             }
             meta = Map.copyOf(meta);
+        }
+
+        /** A trace without add and erase vectors. */
+        public Trace(NtmConfig config, float[] inputs, float[] targets, float[] mask, float[] logits,
+                     float[] readWeights, float[] writeWeights, float[] memory, float loss, float[] gradients,
+                     Map<String, String> meta) {
+            this(config, inputs, targets, mask, logits, readWeights, writeWeights, memory, null, null, loss,
+                    gradients, meta);
         }
 
         /** Number of steps T. */
@@ -117,6 +136,10 @@ public final class TraceFile {
                 .addF32("write_weights", trace.writeWeights(), 0, t, c.writeHeads(), n);
         if (trace.memory() != null) {
             w.addF32("memory", trace.memory(), 0, t + 1, n, c.memoryWidth());
+        }
+        if (trace.addVectors() != null) {
+            w.addF32("add_vectors", trace.addVectors(), 0, t, c.writeHeads(), c.memoryWidth());
+            w.addF32("erase_vectors", trace.eraseVectors(), 0, t, c.writeHeads(), c.memoryWidth());
         }
         w.addF32("loss", new float[] {trace.loss()}, 0, 1);
         Checkpoint.addTensors(w, ParamLayout.of(c), GRAD_PREFIX, MemorySegment.ofArray(trace.gradients()));
@@ -158,16 +181,19 @@ public final class TraceFile {
             float[] readWeights = read(r, "read_weights", t, c.readHeads(), n);
             float[] writeWeights = read(r, "write_weights", t, c.writeHeads(), n);
             float[] memory = r.has("memory") ? read(r, "memory", t + 1, n, c.memoryWidth()) : null;
+            boolean writes = r.has("add_vectors") || r.has("erase_vectors");
+            float[] adds = writes ? read(r, "add_vectors", t, c.writeHeads(), c.memoryWidth()) : null;
+            float[] erases = writes ? read(r, "erase_vectors", t, c.writeHeads(), c.memoryWidth()) : null;
             float[] loss = read(r, "loss", 1);
             float[] grads = Checkpoint.readBuffer(r, layout, GRAD_PREFIX, false);
-            return new Trace(c, inputs, targets, mask, logits, readWeights, writeWeights, memory, loss[0], grads,
-                    Checkpoint.extraMeta(r));
+            return new Trace(c, inputs, targets, mask, logits, readWeights, writeWeights, memory, adds, erases, loss[0],
+                    grads, Checkpoint.extraMeta(r));
         }
     }
 
     /** The tensors of a trace other than the gradients. */
     private static final List<String> TENSORS = List.of("inputs", "targets", "mask", "logits", "read_weights",
-            "write_weights", "memory", "loss");
+            "write_weights", "memory", "add_vectors", "erase_vectors", "loss");
 
     /**
      * Reads F32 tensor {@code name}, which must have exactly {@code shape}, into a new array;

@@ -183,6 +183,8 @@ public final class Network implements AutoCloseable {
         float[] readW = new float[steps * t.reads * t.n];
         float[] writeW = new float[steps * t.writes * t.n];
         float[] mem = new float[(steps + 1) * t.n * t.m];
+        float[] adds = new float[steps * t.writes * t.m];
+        float[] erases = new float[steps * t.writes * t.m];
         for (int s = 0; s < steps; s++) {
             long row = t.row(s, 0);
             Buffers.copy(a, row + t.logits, logits, s * t.y, t.y);
@@ -191,14 +193,17 @@ public final class Network implements AutoCloseable {
                 if (h < t.reads) {
                     Buffers.copy(a, w, readW, (s * t.reads + h) * t.n, t.n);
                 } else {
+                    int at = (s * t.writes + h - t.reads) * t.m;
                     Buffers.copy(a, w, writeW, (s * t.writes + h - t.reads) * t.n, t.n);
+                    Buffers.copy(a, row + t.act + t.headParam(h) + t.addInWrite(), adds, at, t.m);
+                    Buffers.copy(a, row + t.act + t.headParam(h) + t.eraseInWrite(), erases, at, t.m);
                 }
             }
         }
         for (int s = 0; s <= steps; s++) {
             stepper.memory.toRowMajor(a, t.mem(s, 0), mem, s * t.n * t.m);
         }
-        return new Recording(steps, logits, readW, writeW, mem, stats.lossNats, stats.bitErrors, grads);
+        return new Recording(steps, logits, readW, writeW, mem, adds, erases, stats.lossNats, stats.bitErrors, grads);
     }
 
     /** The weights a pass over {@code count} sequences reads: a refreshed transposed copy, or in place. */

@@ -322,8 +322,8 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * Trains until {@code maxSequences} or, when asked, until an evaluation finds the task solved.
-     * Evaluates every {@code evalEvery} sequences, appends each point to {@code curve.csv} and
-     * writes training checkpoints to the output folder when one is set.
+     * Evaluates every {@code evalEvery} sequences, appends each point to {@code curve.csv} (before
+     * telling the listener) and writes training checkpoints to the output folder when one is set.
      */
     public Summary train(TrainingListener listener) throws IOException {
         long startNanos = System.nanoTime();
@@ -362,10 +362,11 @@ public final class Trainer implements AutoCloseable {
                     double n = Math.max(1, windowSequences);
                     TrainingListener.Progress p = new TrainingListener.Progress(sequences, elapsed,
                             windowLoss / n / Math.log(2), windowErrors / n, last, solved);
-                    listener.evaluation(this, p);
+                    // On disk before the listener hears of it: a listener may redraw the curve from the file.
                     if (curve != null) {
                         curve.append(p, evaluatedLength);
                     }
+                    listener.evaluation(this, p);
                     windowLoss = 0;
                     windowErrors = 0;
                     windowSequences = 0;

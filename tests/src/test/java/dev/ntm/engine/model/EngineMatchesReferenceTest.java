@@ -147,9 +147,25 @@ class EngineMatchesReferenceTest {
                             label + ": logit " + j + " at step " + t);
                 }
             }
+            int m = config.memoryWidth();
+            for (int t = 0; t < seq.steps(); t++) {
+                for (int w = 0; w < config.writeHeads(); w++) {
+                    ReferenceNtm.HeadStep head = ref.heads()[t][config.readHeads() + w];
+                    for (int j = 0; j < m; j++) {
+                        int at = (t * config.writeHeads() + w) * m + j;
+                        assertEquals(head.add()[j], rec.addVectors()[at], WRITE_TOL,
+                                label + ": add " + j + " of write head " + w + " at step " + t);
+                        assertEquals(head.erase()[j], rec.eraseVectors()[at], WRITE_TOL,
+                                label + ": erase " + j + " of write head " + w + " at step " + t);
+                    }
+                }
+            }
             assertGradientsMatch(label, layout, rec.gradients(), ref.grads());
         }
     }
+
+    /** Add and erase vectors lie in [-1, 1]: float32 agrees with double to about this much (recorded for pictures). */
+    private static final double WRITE_TOL = 1e-4;
 
     /** Every tensor within {@link #GRAD_TOL} of the reference, with the floor of the class comment. */
     static void assertGradientsMatch(String label, ParamLayout layout, float[] grads, double[] ref) {

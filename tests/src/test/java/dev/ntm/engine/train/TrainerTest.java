@@ -157,8 +157,31 @@ class TrainerTest {
         assertEquals(LearningCurve.HEADER, lines.get(0));
         assertEquals(1 + 1, lines.size(), "one evaluation at 24 sequences (every 24)");
         assertTrue(lines.get(1).startsWith("24,"), lines.get(1));
-        assertTrue(lines.get(1).endsWith(",false,4"), "not solved, lengths up to 4: " + lines.get(1));
+        assertTrue(lines.get(1).endsWith(",false,4,20"), "not solved, lengths up to 4, evaluated on the options' "
+                + "20 sequences: " + lines.get(1));
         assertTrue(Files.size(dir.resolve(Trainer.CHECKPOINT_FILE)) > 0);
+    }
+
+    @Test
+    void anOlderCurveGetsTheNewColumnsBeforeAResumedRunAppends(@TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("curve.csv");
+        String old = "sequences,elapsed_s,train_cost_bits,train_bit_errors,eval_cost_bits,eval_bit_errors,solved";
+        Files.write(csv, java.util.List.of(old, "12,0.5,9.0,4.0,9.5,4.5,false"));
+        try (Trainer t = new Trainer(SMALL, TASK, options(4, 1).withMaxSequences(24).withOutput(dir, 0), K)) {
+            t.train(new TrainingListener() { });
+        }
+        java.util.List<String> lines = Files.readAllLines(csv);
+        assertEquals(LearningCurve.HEADER, lines.get(0));
+        assertEquals("12,0.5,9.0,4.0,9.5,4.5,false,,", lines.get(1), "the old row, its new columns empty");
+        assertEquals(LearningCurve.HEADER.split(",").length, lines.get(2).split(",", -1).length, lines.get(2));
+
+        Files.write(csv, java.util.List.of("a,b,c", "1,2,3"));
+        try (Trainer t = new Trainer(SMALL, TASK, options(4, 1).withMaxSequences(24).withOutput(dir, 0), K)) {
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> t.train(new TrainingListener() { }));
+            assertTrue(e.getMessage().contains("not those of a learning curve"), e.getMessage());
+        }
+        assertEquals(java.util.List.of("a,b,c", "1,2,3"), Files.readAllLines(csv), "a foreign file is left alone");
     }
 
     @Test
@@ -180,8 +203,8 @@ class TrainerTest {
             assertEquals(4, plan.current().maxLength());
         }
         java.util.List<String> lines = Files.readAllLines(dir.resolve("curve.csv"));
-        java.util.List<String> lengths = lines.subList(1, lines.size()).stream()
-                .map(l -> l.substring(l.lastIndexOf(',') + 1)).toList();
+        int column = java.util.Arrays.asList(lines.get(0).split(",")).indexOf("max_length");
+        java.util.List<String> lengths = lines.subList(1, lines.size()).stream().map(l -> l.split(",")[column]).toList();
         assertEquals(java.util.List.of("2", "3", "4", "4", "4"), lengths, "the range each evaluation used");
     }
 
