@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ntm", mixinStandardHelpOptions = true, version = "ntm 0.1.0",
         description = "A fast CPU Neural Turing Machine engine.",
         subcommands = {TrainCommand.class, EvalCommand.class, TasksCommand.class, TraceCommand.class,
-                BenchCommand.class, InfoCommand.class})
+                BenchCommand.class, InfoCommand.class, StatCommand.class})
 public final class Main implements Runnable {
 
     @Override
