@@ -145,7 +145,7 @@ public final class ServeRunner implements AutoCloseable {
         return closed.get();
     }
 
-    /** The runner threads (for tests and tools: allocation, liveness). */
+    /** The runner threads (for tests: allocation); an entry is null until its thread has started. */
     Thread[] threads() {
         Thread[] t = new Thread[agentRunners.length];
         for (int i = 0; i < t.length; i++) {
