@@ -38,6 +38,7 @@ public final class ServeRunner implements AutoCloseable {
     private final CountersFile counters;
     private final AtomicCounter rejectedLimit;
     private final Runner[] runners;
+    private final RunnerCounters[] runnerCounters;
     private final AgentRunner[] agentRunners;
     private final ManyToManyConcurrentArrayQueue<NtmSession> pool;
     private final AtomicInteger open = new AtomicInteger();
@@ -53,8 +54,10 @@ public final class ServeRunner implements AutoCloseable {
         this.pool = new ManyToManyConcurrentArrayQueue<>(Math.max(2, options.maxSessions()));
         this.runners = new Runner[options.runners()];
         this.agentRunners = new AgentRunner[options.runners()];
+        this.runnerCounters = new RunnerCounters[options.runners()];
         for (int r = 0; r < runners.length; r++) {
             RunnerCounters rc = new RunnerCounters(counters.manager(), r, options.maxBatch());
+            runnerCounters[r] = rc;
             runners[r] = new Runner(r, model, options, rc, pool, this);
             agentRunners[r] = new AgentRunner(options.idleStrategy().get(), this::runnerError, null, runners[r]);
         }
@@ -128,6 +131,29 @@ public final class ServeRunner implements AutoCloseable {
     /** The options. */
     public ServeOptions options() {
         return options;
+    }
+
+    /**
+     * Totals over all runner threads so far.
+     *
+     * @param steps    session steps taken
+     * @param batches  batches stepped (steps / batches is the mean batch size)
+     * @param rejected requests refused because a queue was full
+     */
+    public record Totals(long steps, long batches, long rejected) {
+    }
+
+    /** Totals over all runner threads, read from the live counters. */
+    public Totals totals() {
+        long steps = 0;
+        long batches = 0;
+        long rejected = 0;
+        for (RunnerCounters rc : runnerCounters) {
+            steps += rc.steps.getAcquire();
+            batches += rc.batches.getAcquire();
+            rejected += rc.rejectedFull.getAcquire();
+        }
+        return new Totals(steps, batches, rejected);
     }
 
     /** The live counters (the same the counters file holds). */

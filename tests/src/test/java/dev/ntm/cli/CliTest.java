@@ -18,9 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** The command line: real runs of train/eval/trace/tasks, and clear errors with non-zero exits. */
 class CliTest {
 
-    private record Run(int status, String out, String err) { }
+    record Run(int status, String out, String err) { }
 
-    private static Run run(String... args) {
+    /** Runs the command line in this JVM, capturing its output. */
+    static Run run(String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
