@@ -231,10 +231,16 @@ public final class ServeBench {
         final long[] due;
         final boolean[] busy;
         final int[] stepsSinceReset;
+        /** Sessions this client drives. */
+        final int sessions;
+        /** Whether {@link #send} finishes the step itself. */
+        final boolean synchronous;
         long missed;
         volatile Throwable failure;
 
-        Loop(int sessions, NtmModel model) {
+        Loop(int sessions, NtmModel model, boolean synchronous) {
+            this.sessions = sessions;
+            this.synchronous = synchronous;
             in = new float[model.config().inputSize()];
             out = new float[model.config().outputSize()];
             due = new long[sessions];
@@ -243,13 +249,11 @@ public final class ServeBench {
             in[0] = 1f;
         }
 
-        abstract int size();
+        /** Resets session i (to keep its state typical). */
+        abstract void reset(int i);
 
-        /** Whether {@link #start} finishes the step itself. */
-        abstract boolean synchronous();
-
-        /** Starts a step of session i (resetting it now and then); returns at once or when done. */
-        abstract void start(int i);
+        /** Starts a step of session i; returns at once, or when done if {@link #synchronous}. */
+        abstract void send(int i);
 
         /** Whether session i's step has finished (collecting it). */
         abstract boolean poll(int i);
@@ -272,7 +276,7 @@ public final class ServeBench {
         }
 
         private void closedLoop(long until, boolean record) {
-            int n = size();
+            int n = sessions;
             while (System.nanoTime() < until) {
                 for (int i = 0; i < n; i++) {
                     due[i] = System.nanoTime();
@@ -288,7 +292,7 @@ public final class ServeBench {
         }
 
         private void openLoop(long start, long end, double interval) {
-            int n = size();
+            int n = sessions;
             long total = (long) Math.ceil((end - start) / interval);
             // A client a whole run behind stops issuing: the rest count as missed, not as silent omissions.
             long giveUp = end + (end - start);
@@ -327,8 +331,12 @@ public final class ServeBench {
         private void begin(int i, boolean record) {
             busy[i] = true;
             in[stepsSinceReset[i] % in.length] = 1f - in[stepsSinceReset[i] % in.length];
-            start(i);
-            if (synchronous()) {
+            if (++stepsSinceReset[i] == RESET_EVERY) {
+                stepsSinceReset[i] = 0;
+                reset(i);
+            }
+            send(i);
+            if (synchronous) {
                 finish(i, System.nanoTime(), record);
             }
         }
@@ -339,41 +347,24 @@ public final class ServeBench {
                 latency.recordValue(Math.min(now - due[i], LatencyHarness.HIGHEST_NS));
             }
         }
-
-        /** Whether session i is due a reset before its next step. */
-        final boolean resetDue(int i) {
-            if (++stepsSinceReset[i] < RESET_EVERY) {
-                return false;
-            }
-            stepsSinceReset[i] = 0;
-            return true;
-        }
     }
 
-    /** Today's way: the client steps its own sessions (the step is done when start returns). */
+    /** Today's way: the client steps its own sessions (the step is done when send returns). */
     private static final class AloneLoop extends Loop {
         private final NtmSession[] own;
 
         AloneLoop(NtmSession[] own, NtmModel model) {
-            super(own.length, model);
+            super(own.length, model, true);
             this.own = own;
         }
 
         @Override
-        int size() {
-            return own.length;
+        void reset(int i) {
+            own[i].reset();
         }
 
         @Override
-        boolean synchronous() {
-            return true;
-        }
-
-        @Override
-        void start(int i) {
-            if (resetDue(i)) {
-                own[i].reset();
-            }
+        void send(int i) {
             own[i].step(in, out);
         }
 
@@ -392,25 +383,17 @@ public final class ServeBench {
         private final ServedSession[] own;
 
         ServedLoop(ServedSession[] own, NtmModel model) {
-            super(own.length, model);
+            super(own.length, model, false);
             this.own = own;
         }
 
         @Override
-        int size() {
-            return own.length;
+        void reset(int i) {
+            own[i].reset();
         }
 
         @Override
-        boolean synchronous() {
-            return false;
-        }
-
-        @Override
-        void start(int i) {
-            if (resetDue(i)) {
-                own[i].reset();
-            }
+        void send(int i) {
             own[i].submit(in);
         }
 
