@@ -18,6 +18,7 @@ import dev.ntm.bench.MemoryScaling;
 import dev.ntm.bench.NanoTimer;
 import dev.ntm.bench.QuickSuite;
 import dev.ntm.bench.Roofline;
+import dev.ntm.bench.ServeBench;
 import dev.ntm.bench.Workloads;
 import dev.ntm.engine.NtmConfig;
 import dev.ntm.engine.api.NtmModel;
@@ -86,6 +87,32 @@ final class BenchCommand implements Callable<Integer> {
                     + "slope in ns per memory cell.")
     private boolean memoryScaling;
 
+    @Option(names = "--serve",
+            description = "Run the serving harness instead: a batching runner (serve/) at each --sessions count, "
+                    + "closed loop or, with --rate R, open loop at R steps/s over all sessions (latency from each "
+                    + "request's intended start), beside the same sessions stepped alone by their client threads.")
+    private boolean serve;
+
+    @Option(names = "--sessions", paramLabel = "N,N,...", split = ",", defaultValue = "1,8,64,512",
+            description = "Serving harness: session counts (default: ${DEFAULT-VALUE}).")
+    private int[] sessions;
+
+    @Option(names = "--clients", paramLabel = "T", defaultValue = "0",
+            description = "Serving harness: client threads (default 0: one per session, at most one per core).")
+    private int clients;
+
+    @Option(names = "--seconds", paramLabel = "S", defaultValue = "5",
+            description = "Serving harness: measured seconds per run, after as many of warm-up (default: ${DEFAULT-VALUE}).")
+    private double seconds;
+
+    @Option(names = "--max-batch", paramLabel = "B", defaultValue = "64",
+            description = "Serving harness: largest batch (default: ${DEFAULT-VALUE}).")
+    private int maxBatch;
+
+    @Option(names = "--busy-spin",
+            description = "Serving harness: the runner thread busy-spins when idle (lowest latency, a core spent).")
+    private boolean busySpin;
+
     @Option(names = "--one-jvm",
             description = "Run every part of the quick suite in this JVM, one after another, instead of each in a "
                     + "fresh JVM: shows how the parts' JIT profiles interact in a long-lived process.")
@@ -109,7 +136,11 @@ final class BenchCommand implements Callable<Integer> {
             err.println("ntm bench: --jmh is handled by the ./ntm launcher: run ./ntm bench --jmh [regex]");
             return ExitCodes.USAGE;
         }
-        boolean latencyMode = latency || rate != null;
+        boolean latencyMode = latency || (rate != null && !serve);
+        if (serve && (latency || memoryScaling || oneJvm || modelWarmup != null)) {
+            err.println("ntm bench: --serve runs alone: drop --latency, --memory-scaling, --one-jvm and --model-warmup");
+            return 2;
+        }
         if (latencyMode && memoryScaling) {
             err.println("ntm bench: choose one of --latency/--rate and --memory-scaling");
             return ExitCodes.USAGE;
@@ -143,7 +174,9 @@ final class BenchCommand implements Callable<Integer> {
 
         BenchReport report;
         try {
-            if (latencyMode) {
+            if (serve) {
+                report = serve(o);
+            } else if (latencyMode) {
                 report = latency(o);
             } else if (memoryScaling) {
                 NanoTimer timer = smoke ? new NanoTimer(1_000_000L, 2, 1_000_000L)
@@ -192,6 +225,20 @@ final class BenchCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         }
         return result.passed() ? ExitCodes.OK : ExitCodes.REGRESSION;
+    }
+
+    private BenchReport serve(PrintWriter o) {
+        double measured = smoke ? Math.min(seconds, 0.3) : seconds;
+        ServeBench.Settings settings = new ServeBench.Settings(sessions, clients, rate == null ? 0 : rate,
+                measured, measured, busySpin, maxBatch);
+        NtmConfig config = NtmConfig.copyTask();
+        NtmModel model = NtmModel.create(config, seed);
+        List<BenchReport.Figure> figures = ServeBench.run(model, settings, o);
+        String mode = rate == null ? "closed loop" : String.format(Locale.ROOT, "open loop at %,.0f steps/s", rate);
+        return new BenchReport(rate == null ? "serve" : "serve-fixed-rate",
+                Fingerprint.capture(KernelProvider.get(), config), figures,
+                List.of("serving harness, " + mode + ", " + measured + " s per run after as many of warm-up, batches up "
+                        + "to " + maxBatch + (busySpin ? ", busy-spinning runner" : ", runner backing off when idle")));
     }
 
     private BenchReport latency(PrintWriter o) {

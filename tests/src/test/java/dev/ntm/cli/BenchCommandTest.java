@@ -103,6 +103,24 @@ class BenchCommandTest {
     }
 
     @Test
+    void serveHarnessReportsServedAndAloneAtEachSessionCount(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("serve.json");
+        Run r = run("bench", "--serve", "--smoke", "--sessions", "1,3", "--rate", "2000", "--out", out.toString());
+        assertEquals(0, r.status(), r.err());
+        for (String row : new String[] {"alone           1", "served          1", "alone           3", "served          3"}) {
+            assertTrue(r.out().contains(row), "missing row " + row + " in\n" + r.out());
+        }
+        BenchReport report = BenchReport.read(out);
+        assertEquals("serve-fixed-rate", report.suite());
+        for (String name : new String[] {"serve.s3.rate2000.steps_per_s", "serve.s3.rate2000.alone.steps_per_s",
+                "serve.s3.rate2000.p99", "serve.s1.rate2000.mean_batch"}) {
+            assertTrue(report.figures().stream().anyMatch(f -> f.name().equals(name)), "missing figure " + name);
+        }
+        Run both = run("bench", "--serve", "--latency", "--smoke");
+        assertEquals(2, both.status());
+    }
+
+    @Test
     void usageErrorsExitWithTwoAndAMissingBaselineWithThree(@TempDir Path dir) {
         Run both = run("bench", "--latency", "--memory-scaling", "--out", dir.resolve("x.json").toString());
         assertEquals(2, both.status());
