@@ -40,7 +40,7 @@ public final class CopyTask implements VariableLengthTask {
     /**
      * A copy task with B = {@code bits} and L uniform in {@code minLength..maxLength}.
      *
-     * @throws IllegalArgumentException if bits is not in 1..4096, minLength < 1, minLength > maxLength,
+     * @throws IllegalArgumentException if bits is not in 1..4096, minLength &lt; 1, minLength &gt; maxLength,
      *         or the longest sequence is too large
      */
     public CopyTask(int bits, int minLength, int maxLength) {

@@ -9,7 +9,7 @@ import dev.ntm.engine.util.SplitMix64;
  * <p>With p[ctx] ~ Beta(1/2, 1/2) independently per context, the posterior predictive of the next
  * bit after context ctx is {@code (N1 + 1/2) / (N1 + N0 + 1)}, where N1 and N0 count the ones and
  * zeros that followed ctx earlier in the same sequence. It reads only the inputs seen so far: the
- * prediction at step t uses bits 1..t. Steps without a whole context yet (t < c) get 1/2.
+ * prediction at step t uses bits 1..t. Steps without a whole context yet (t &lt; c) get 1/2.
  *
  * <p>Immutable and thread-safe; each call counts in its own small arrays (2^c ints each).
  */
@@ -102,7 +102,7 @@ public final class NGramBayesPredictor {
      * The mean cost in bits per sequence over {@code sequences} fresh sequences of {@code task}
      * drawn from {@code rng}: the reference figure to report beside a model's cost.
      *
-     * @throws IllegalArgumentException if sequences < 1 or the task's context length differs
+     * @throws IllegalArgumentException if sequences &lt; 1 or the task's context length differs
      */
     public double meanCostBits(DynamicNGramsTask task, SplitMix64 rng, int sequences) {
         if (task.contextBits() != contextBits) {

@@ -16,7 +16,10 @@ public abstract sealed class Optimizer permits Adam, RmsProp {
 
     /** Which optimiser, as named on the command line and in checkpoints. */
     public enum Kind {
-        ADAM("adam"), RMSPROP("rmsprop");
+        /** Adam, with bias correction. */
+        ADAM("adam"),
+        /** RMSProp in the form of Graves 2013 (with momentum). */
+        RMSPROP("rmsprop");
 
         private final String id;
 
@@ -40,10 +43,13 @@ public abstract sealed class Optimizer permits Adam, RmsProp {
         }
     }
 
+    /** The kernels the update loop runs on. */
     protected final Kernels kernels;
+    /** Floats in the parameter buffer. */
     protected final int size;
     private final String[] momentNames;
     private final MemorySegment[] moments;
+    /** Updates applied so far (Adam's bias correction counts them). */
     protected long steps;
 
     Optimizer(Kernels kernels, Arena arena, int size, String... momentNames) {

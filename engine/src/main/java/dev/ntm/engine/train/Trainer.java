@@ -648,6 +648,9 @@ public final class Trainer implements AutoCloseable {
 
     /** Raised when a batch's loss or gradient is not finite under {@link TrainerOptions.NonFinitePolicy#STOP}. */
     public static final class NonFiniteException extends RuntimeException {
+        /** Version of the serial form. */
+        private static final long serialVersionUID = 1L;
+
         NonFiniteException(String message) {
             super(message);
         }

@@ -30,7 +30,12 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
                              LearningRateSchedule lrSchedule) {
 
     /** What to do when a batch's loss or gradient is NaN or infinite. */
-    public enum NonFinitePolicy { STOP, SKIP }
+    public enum NonFinitePolicy {
+        /** Stop the run with a report naming the non-finite tensors. */
+        STOP,
+        /** Skip the batch (nothing is applied) and go on. */
+        SKIP
+    }
 
     /** Validates every field with a message naming it. */
     public TrainerOptions {
@@ -69,7 +74,7 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
                 1_000_000, 1_000, 1_000, 0.01, true, NonFinitePolicy.STOP, null, 0, LearningRateSchedule.NONE);
     }
 
-    /** The Adam recipe of Collier & Beel: batch 32, lr 1e-3, global-norm clip 50. */
+    /** The Adam recipe of Collier and Beel: batch 32, lr 1e-3, global-norm clip 50. */
     public TrainerOptions adamRecipe() {
         return withBatch(32).withOptimizer(Optimizer.Kind.ADAM, 1e-3f).withClipping(GradientClipping.globalNorm(50f));
     }
@@ -79,30 +84,35 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
         return withBatch(1).withOptimizer(Optimizer.Kind.RMSPROP, 1e-4f).withClipping(GradientClipping.elementwise(10f));
     }
 
+    /** These options with {@code b} sequences per batch. */
     public TrainerOptions withBatch(int b) {
         Copy c = new Copy(this);
         c.batch = b;
         return c.build();
     }
 
+    /** These options with {@code t} worker threads (the result does not depend on it). */
     public TrainerOptions withThreads(int t) {
         Copy c = new Copy(this);
         c.threads = t;
         return c.build();
     }
 
+    /** These options with a batch cut into {@code n} gradient chunks (this fixes the summation order). */
     public TrainerOptions withChunks(int n) {
         Copy c = new Copy(this);
         c.chunks = n;
         return c.build();
     }
 
+    /** These options with seed {@code s} for the initialisation and the training data. */
     public TrainerOptions withSeed(long s) {
         Copy c = new Copy(this);
         c.seed = s;
         return c.build();
     }
 
+    /** These options with optimiser {@code kind} at learning rate {@code lr}. */
     public TrainerOptions withOptimizer(Optimizer.Kind kind, float lr) {
         Copy c = new Copy(this);
         c.optimizer = kind;
@@ -110,18 +120,21 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
         return c.build();
     }
 
+    /** These options with gradient clipping {@code clip}. */
     public TrainerOptions withClipping(GradientClipping clip) {
         Copy c = new Copy(this);
         c.clipping = clip;
         return c.build();
     }
 
+    /** These options, stopping after {@code n} training sequences. */
     public TrainerOptions withMaxSequences(long n) {
         Copy c = new Copy(this);
         c.maxSequences = n;
         return c.build();
     }
 
+    /** These options, evaluating on {@code size} fresh sequences every {@code every} training sequences. */
     public TrainerOptions withEvaluation(long every, int size) {
         Copy c = new Copy(this);
         c.evalEvery = every;
@@ -129,18 +142,24 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
         return c.build();
     }
 
+    /** These options, stopping at the first evaluation that finds the task solved when {@code stop}. */
     public TrainerOptions withStopWhenSolved(boolean stop) {
         Copy c = new Copy(this);
         c.stopWhenSolved = stop;
         return c.build();
     }
 
+    /** These options with policy {@code p} for non-finite losses or gradients. */
     public TrainerOptions withOnNonFinite(NonFinitePolicy p) {
         Copy c = new Copy(this);
         c.onNonFinite = p;
         return c.build();
     }
 
+    /**
+     * These options, writing the learning curve and training checkpoints to {@code dir} (null: nowhere),
+     * a checkpoint every {@code everySequences} sequences (0: only at the end).
+     */
     public TrainerOptions withOutput(Path dir, long everySequences) {
         Copy c = new Copy(this);
         c.outDir = dir;
@@ -148,6 +167,7 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
         return c.build();
     }
 
+    /** These options with learning-rate schedule {@code schedule}. */
     public TrainerOptions withLearningRateSchedule(LearningRateSchedule schedule) {
         Copy c = new Copy(this);
         c.lrSchedule = schedule;
