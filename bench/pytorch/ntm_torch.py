@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Independent PyTorch reference of NTM-SPEC: cross-check the engine's gradients, self-test, time.
+"""Independent PyTorch reference of docs/SPEC.md: cross-check the engine's gradients, self-test, time.
 
 Commands (run with Debian's /usr/bin/python3 and python3-torch):
   crosscheck --checkpoint C.safetensors --trace T.safetensors
@@ -78,7 +78,7 @@ TRACE_META = {"format": "ntm-trace", "version": "1"}
 
 
 def trace_arrays(cfg, run, inputs, targets, mask, dtype=np.float32):
-    """The trace file's tensors (NTM-SPEC section 6) from a reference run; the gradient of
+    """The trace file's tensors (docs/SPEC.md section 6) from a reference run; the gradient of
     init.memory in mode random, which is not trained, is written as zero."""
     out = {"inputs": inputs, "targets": targets, "mask": mask, "logits": run["logits"],
            "read_weights": run["read_weights"], "write_weights": run["write_weights"],
@@ -262,7 +262,7 @@ def _selftest_safetensors(c, folder):
 
 
 def _selftest_shift(c):
-    """NTM-SPEC 1.4: s(j) weighs a shift by j - S rows; +1 moves row i to i+1, N-1 wraps to 0."""
+    """docs/SPEC.md 1.4: s(j) weighs a shift by j - S rows; +1 moves row i to i+1, N-1 wraps to 0."""
     for n, s_range in ((7, 1), (9, 2)):
         index = Ntm(NtmConfig(memory_rows=n, shift_range=s_range), {}).shift_index
         for shift in range(-s_range, s_range + 1):
@@ -294,7 +294,7 @@ def _selftest_shift(c):
 
 
 def _loops_forward(cfg, p, inputs):
-    """NTM-SPEC section 1 once more, as plain scalar loops over numpy float64 values (inputs
+    """docs/SPEC.md section 1 once more, as plain scalar loops over numpy float64 values (inputs
     (T, X) -> logits (T, Y)): a second coding of the forward pass that shares nothing with the
     torch one but the specification, to catch slips such as a wrong slice of the head parameters."""
     n_rows, m, s_range, clip = cfg.memory_rows, cfg.memory_width, cfg.shift_range, cfg.clip
@@ -422,7 +422,7 @@ def _gradient_check(c, label, cfg, params, rng, steps):
     with torch.no_grad():
         for name in names:
             base = params[name].detach().clone()
-            # Steps far below the values: init.memory in mode constant is 1e-6 (NTM-SPEC 2).
+            # Steps far below the values: init.memory in mode constant is 1e-6 (docs/SPEC.md 2).
             scale = min(max(float(base.pow(2).mean().sqrt()), 1e-3), 1.0)
             h = 1e-6 * scale
             probes = []
@@ -553,7 +553,7 @@ def cmd_selftest(args):
     with tempfile.TemporaryDirectory(prefix="ntm-torch-selftest-") as folder:
         print("safetensors reader/writer")
         _selftest_safetensors(c, folder)
-        print("shift direction (NTM-SPEC 1.4)")
+        print("shift direction (docs/SPEC.md 1.4)")
         _selftest_shift(c)
         print("torch forward against a scalar-loop forward (float64)")
         _selftest_loops(c, args.seed)

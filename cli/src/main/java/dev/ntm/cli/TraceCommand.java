@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ntm trace}: runs one task sequence through a model and writes the trace file of
- * NTM-SPEC section 6 (inputs, targets, mask, logits, weightings, memory, loss, gradients).
+ * docs/SPEC.md section 6 (inputs, targets, mask, logits, weightings, memory, loss, gradients).
  */
 @Command(name = "trace", mixinStandardHelpOptions = true,
         description = "Run one task sequence through a model and write its trace (safetensors).")

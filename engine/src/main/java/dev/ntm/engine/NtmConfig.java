@@ -3,7 +3,7 @@ package dev.ntm.engine;
 import java.util.Objects;
 
 /**
- * Immutable, validated configuration of a Neural Turing Machine (NTM-SPEC section 1).
+ * Immutable, validated configuration of a Neural Turing Machine (docs/SPEC.md section 1).
  *
  * <p>Build one with {@link #builder()}; {@link #copyTask()} gives the paper's copy configuration.
  */
@@ -17,7 +17,7 @@ public final class NtmConfig {
         FEEDFORWARD
     }
 
-    /** How the initial memory is produced (NTM-SPEC section 2). */
+    /** How the initial memory is produced (docs/SPEC.md section 2). */
     public enum MemoryInit {
         /** A trained tensor starting at 1e-6 in every cell (the default). */
         CONSTANT,

@@ -1,7 +1,7 @@
 package dev.ntm.engine.model;
 
 /**
- * Everything one sequence did inside the model, step by step, for the trace file (NTM-SPEC 6).
+ * Everything one sequence did inside the model, step by step, for the trace file (docs/SPEC.md 6).
  * Arrays are row-major.
  *
  * @param steps         T
@@ -9,7 +9,7 @@ package dev.ntm.engine.model;
  * @param readWeights   [T, R, N] final weighting of every read head
  * @param writeWeights  [T, W, N] final weighting of every write head
  * @param memory        [T+1, N, M] memory states, M_0 first
- * @param loss          the sequence's loss in nats (NTM-SPEC 3)
+ * @param loss          the sequence's loss in nats (docs/SPEC.md 3)
  * @param bitErrors     masked output bits predicted wrong
  * @param gradients     gradient of the loss for every parameter, in the parameter layout
  */

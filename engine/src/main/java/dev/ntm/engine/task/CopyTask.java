@@ -3,7 +3,7 @@ package dev.ntm.engine.task;
 import dev.ntm.engine.util.SplitMix64;
 
 /**
- * The copy task (NTM-SPEC section 5): L random B-bit vectors, a delimiter, then the same L vectors
+ * The copy task (docs/SPEC.md section 5): L random B-bit vectors, a delimiter, then the same L vectors
  * as targets.
  *
  * <p>Layout, 1-based steps, X = B + 1 (channel B: delimiter), Y = B, T = 2L + 1:

@@ -3,7 +3,7 @@ package dev.ntm.engine.task;
 import dev.ntm.engine.util.SplitMix64;
 
 /**
- * The optimal Bayesian predictor of the dynamic N-grams task (NTM-SPEC section 5): the reference
+ * The optimal Bayesian predictor of the dynamic N-grams task (docs/SPEC.md section 5): the reference
  * cost that a model's cost on that task is reported beside.
  *
  * <p>With p[ctx] ~ Beta(1/2, 1/2) independently per context, the posterior predictive of the next
@@ -81,7 +81,7 @@ public final class NGramBayesPredictor {
     }
 
     /**
-     * The predictor's cost on one sequence in bits, as the model's cost is computed (NTM-SPEC
+     * The predictor's cost on one sequence in bits, as the model's cost is computed (docs/SPEC.md
      * section 3): the binary cross-entropy in nats of the predictions against the targets, summed over
      * the masked steps, divided by ln 2.
      */

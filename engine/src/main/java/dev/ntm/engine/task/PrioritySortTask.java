@@ -3,7 +3,7 @@ package dev.ntm.engine.task;
 import dev.ntm.engine.util.SplitMix64;
 
 /**
- * The priority-sort task (NTM-SPEC section 5): P random B-bit vectors, each with a priority
+ * The priority-sort task (docs/SPEC.md section 5): P random B-bit vectors, each with a priority
  * uniform in [-1, 1]; the targets are the Q highest-priority vectors in descending priority.
  *
  * <p>Layout, 1-based steps, X = B + 2 (channel B: priority, channel B+1: delimiter), Y = B,

@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 import dev.ntm.kernels.Kernels;
 
 /**
- * Gradient clipping (NTM-SPEC section 4): by global L2 norm (default 50, Collier and Beel) or
+ * Gradient clipping (docs/SPEC.md section 4): by global L2 norm (default 50, Collier and Beel) or
  * element-wise to [-c, c] (10, Graves and pytorch-ntm), or none.
  *
  * @param mode  which clipping

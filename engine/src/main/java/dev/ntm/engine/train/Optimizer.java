@@ -8,7 +8,7 @@ import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
 
 /**
- * A first-order optimiser over the flat parameter buffer (NTM-SPEC section 4). Its moments are
+ * A first-order optimiser over the flat parameter buffer (docs/SPEC.md section 4). Its moments are
  * buffers in the parameter layout, so one step is one fused kernel loop and a checkpoint saves
  * them as they are.
  */

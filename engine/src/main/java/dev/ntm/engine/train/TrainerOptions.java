@@ -65,7 +65,7 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
 
     /**
      * Defaults: RMSProp (Graves' form) at batch 1 with element-wise clip 10 and lr 3e-4 -- the
-     * recipe that solved copy fastest in wall time here (PERFORMANCE.md); NTM-SPEC's lr 1e-4 also
+     * recipe that solved copy fastest in wall time here (PERFORMANCE.md); the papers' lr 1e-4 (docs/SPEC.md section 4) also
      * trains, about ten times more slowly -- 1 thread, 8 chunks, seed 1, at most 1 M sequences,
      * evaluation of 1000 sequences every 1000, stop when solved, constant learning rate.
      */
@@ -79,7 +79,7 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
         return withBatch(32).withOptimizer(Optimizer.Kind.ADAM, 1e-3f).withClipping(GradientClipping.globalNorm(50f));
     }
 
-    /** The RMSProp recipe of NTM-SPEC (Graves / pytorch-ntm): batch 1, lr 1e-4, element-wise clip 10. */
+    /** The RMSProp recipe of docs/SPEC.md section 4 (Graves / pytorch-ntm): batch 1, lr 1e-4, element-wise clip 10. */
     public TrainerOptions rmspropRecipe() {
         return withBatch(1).withOptimizer(Optimizer.Kind.RMSPROP, 1e-4f).withClipping(GradientClipping.elementwise(10f));
     }
