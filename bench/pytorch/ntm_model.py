@@ -329,6 +329,59 @@ class Ntm:
         return torch.stack(out)
 
 
+class NtmModule(torch.nn.Module):
+    """The NTM as a torch `nn.Module`, for Python users of the engine's checkpoints.
+
+    Its parameters are `nn.Parameter`s holding the checkpoint's tensors (names with `.` replaced
+    by `__`, since module attribute names cannot hold dots). `forward` returns the logits; the
+    probabilities are their sigmoid. The input layout is a required choice, as `batch_first` of
+    `nn.LSTM` is an option: a (B, T, X) tensor and a (T, B, X) tensor cannot be told apart by
+    their shape, and running one as the other gives wrong logits without any error, so the module
+    does not guess:
+
+        model = NtmModule.from_checkpoint("runs/copy-seed1/checkpoint.safetensors", batch_first=True)
+        logits = model(inputs)            # inputs (B, T, X) -> logits (B, T, Y)
+
+    A 2-D input is one sequence, (T, X) -> (T, Y). Any other rank, or a last dimension other than
+    X, is a ValueError that names the expected shape.
+    """
+
+    def __init__(self, cfg, params, *, batch_first, dtype=torch.float32):
+        super().__init__()
+        if not isinstance(batch_first, bool):
+            raise TypeError("batch_first must be True (inputs (B, T, X)) or False (inputs (T, B, X))")
+        self.cfg = cfg
+        self.batch_first = batch_first
+        self.weights = torch.nn.ParameterDict({
+            name.replace(".", "__"): torch.nn.Parameter(torch.as_tensor(np.asarray(params[name]), dtype=dtype),
+                                                        requires_grad=trainable)
+            for name, _, trainable in cfg.tensors()})
+
+    @classmethod
+    def from_checkpoint(cls, path, *, batch_first, dtype=torch.float32):
+        """The model of an engine checkpoint (training state, if any, is ignored)."""
+        cfg, params, _ = load_checkpoint(path)
+        return cls(cfg, params, batch_first=batch_first, dtype=dtype)
+
+    def forward(self, inputs):
+        x = self.cfg.input_size
+        layout = "(B, T, X)" if self.batch_first else "(T, B, X)"
+        if not isinstance(inputs, torch.Tensor):
+            raise TypeError(f"inputs must be a torch.Tensor of shape {layout} or (T, X), got {type(inputs).__name__}")
+        if inputs.dim() not in (2, 3) or inputs.shape[-1] != x:
+            raise ValueError(f"inputs must have shape {layout} or (T, X) with X = {x} (batch_first="
+                             f"{self.batch_first}), got {tuple(inputs.shape)}")
+        if inputs.shape[-2 if inputs.dim() == 2 else 0] == 0 or (inputs.dim() == 3 and inputs.shape[1] == 0):
+            raise ValueError(f"inputs must hold at least one step and one sequence, got {tuple(inputs.shape)}")
+        single = inputs.dim() == 2
+        seq = inputs.unsqueeze(1) if single else (inputs.transpose(0, 1) if self.batch_first else inputs)
+        params = {name: self.weights[name.replace(".", "__")] for name, _, _ in self.cfg.tensors()}
+        logits = Ntm(self.cfg, params).forward(seq.to(params["output.bias"].dtype))
+        if single:
+            return logits.squeeze(1)
+        return logits.transpose(0, 1) if self.batch_first else logits
+
+
 def content_weighting(k, beta, memory):
     """wc = softmax_i(beta K(i)), K(i) = k.M(i) / (|k| |M(i)| + 1e-8); k (B, M), beta (B, 1)."""
     dot = torch.bmm(memory, k.unsqueeze(2)).squeeze(2)

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 import safetensors_io
-from ntm_model import (GravesRMSprop, Ntm, NtmConfig, copy_sequence, circular_shift, init_params,
+from ntm_model import (GravesRMSprop, Ntm, NtmConfig, NtmModule, copy_sequence, circular_shift, init_params,
                        load_checkpoint, pad_batch, save_checkpoint, sequence_loss)
 
 torch.set_num_threads(1)
@@ -205,6 +205,38 @@ def crosscheck(checkpoint, trace, loss_rtol=1e-4, grad_rtol=1e-3, forward_rtol=1
     else:
         print(f"crosscheck PASSED: {len(rows)} quantities within tolerance", file=out)
     return not failed, rows
+
+
+def module_check(checkpoint, trace, atol=1e-4, out=sys.stdout):
+    """The engine's logits of a trace against NtmModule's (float32, batch-first, a batch of the
+    sequence twice), and the module's refusal of inputs of the wrong shape. Returns True when
+    everything agrees."""
+    tr, _ = safetensors_io.read(trace)
+    model = NtmModule.from_checkpoint(checkpoint, batch_first=True)
+    inputs = torch.as_tensor(tr["inputs"])
+    with torch.no_grad():
+        logits = model(torch.stack([inputs, inputs]))           # (2, T, X) -> (2, T, Y)
+        single = NtmModule.from_checkpoint(checkpoint, batch_first=False)(inputs)
+    ok = True
+    for name, got in (("batch-first", logits[1]), ("single sequence", single)):
+        diff = float(np.max(np.abs(got.numpy() - tr["logits"])))
+        good = diff <= atol
+        ok &= good
+        print(f"logits ({name}) vs engine: max |diff| {diff:.3g} (tolerance {atol:g}) {'ok' if good else 'FAIL'}", file=out)
+    x = model.cfg.input_size
+    # a wrong width, a (T, X, B) mix-up, a 4-D tensor, one step without its time axis
+    for bad in (torch.zeros(2, 3, x + 1), torch.zeros(3, x, 2), torch.zeros(2, 3, x, 1), torch.zeros(x)):
+        try:
+            model(bad)
+            print(f"shape {tuple(bad.shape)} was accepted; expected a ValueError FAIL", file=out)
+            ok = False
+        except ValueError as e:
+            print(f"shape {tuple(bad.shape)} rejected: {e}", file=out)
+    return ok
+
+
+def cmd_module_check(args):
+    sys.exit(0 if module_check(args.checkpoint, args.trace, args.atol) else 1)
 
 
 def cmd_crosscheck(args):
@@ -721,6 +753,12 @@ def main(argv=None):
     p.add_argument("--grad-floor", type=float, default=1e-5,
                    help="for gradients the floor is also this fraction of the whole gradient's norm (1e-5)")
     p.set_defaults(func=cmd_crosscheck)
+
+    p = sub.add_parser("module-check", help="load a checkpoint into NtmModule and match an engine trace's logits")
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--trace", required=True, help="an engine trace of the same checkpoint (ntm trace)")
+    p.add_argument("--atol", type=float, default=1e-4)
+    p.set_defaults(func=cmd_module_check)
 
     p = sub.add_parser("trace", help="write a reference trace of one sequence")
     p.add_argument("--checkpoint", required=True)

@@ -24,9 +24,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Tag("long")
 class TorchCrossCheckTest {
 
-    private static final Path PYTHON = Path.of("/usr/bin/python3");
+    static final Path PYTHON = Path.of("/usr/bin/python3");
 
-    private static Path repoRoot() {
+    static Path repoRoot() {
         Path p = Path.of("").toAbsolutePath();
         while (p != null && !Files.exists(p.resolve("bench/pytorch/ntm_torch.py"))) {
             p = p.getParent();
@@ -37,7 +37,7 @@ class TorchCrossCheckTest {
         return p;
     }
 
-    private static boolean torchAvailable() throws IOException, InterruptedException {
+    static boolean torchAvailable() throws IOException, InterruptedException {
         if (!Files.isExecutable(PYTHON)) {
             return false;
         }
