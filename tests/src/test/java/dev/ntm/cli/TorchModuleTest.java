@@ -3,9 +3,7 @@ package dev.ntm.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -32,13 +30,7 @@ class TorchModuleTest {
         Path trace = dir.resolve("trace.safetensors");
         assertEquals(0, Main.run("trace", "--checkpoint", ck.toString(), "--task", "copy", "--length", "4",
                 "--seed", "5", "--out", trace.toString()), "ntm trace failed");
-        Process p = new ProcessBuilder(TorchCrossCheckTest.PYTHON.toString(),
-                TorchCrossCheckTest.repoRoot().resolve("bench/pytorch/ntm_torch.py").toString(),
-                "module-check", "--checkpoint", ck.toString(), "--trace", trace.toString())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(600, TimeUnit.SECONDS);
-        System.out.println(out);
-        assertEquals(0, p.exitValue(), "NtmModule disagrees with the engine:\n" + out);
+        TorchCrossCheckTest.runTorchScript("NtmModule disagrees with the engine", "module-check",
+                "--checkpoint", ck.toString(), "--trace", trace.toString());
     }
 }
