@@ -1,4 +1,4 @@
-"""The NTM of NTM-SPEC sections 1-3 in PyTorch, batched over sequences, any float dtype.
+"""The NTM of docs/SPEC.md sections 1-3 in PyTorch, batched over sequences, any float dtype.
 
 Written from the specification, not from the engine or any other NTM code, so that it is an
 independent check of the engine's hand-derived backward pass: gradients here come from autograd.
@@ -106,7 +106,7 @@ class NtmConfig:
         return self.input_size + self.read_heads * self.memory_width if layer == 0 else self.hidden_size
 
     def tensors(self):
-        """(name, shape, trainable) of every parameter tensor, in the order of NTM-SPEC section 6."""
+        """(name, shape, trainable) of every parameter tensor, in the order of docs/SPEC.md section 6."""
         out = []
         h = self.hidden_size
         for l in range(self.layers):
@@ -132,7 +132,7 @@ class NtmConfig:
 
 
 def init_params(cfg, seed, dtype=torch.float64):
-    """NTM-SPEC section 2 initialisation from a torch generator (same seed, same model; the
+    """docs/SPEC.md section 2 initialisation from a torch generator (same seed, same model; the
     draws are not the engine's, only their distributions are). Returns dict name -> tensor."""
     gen = torch.Generator().manual_seed(seed)
     params = {}
@@ -206,7 +206,7 @@ def _numpy(t):
 
 
 class Ntm:
-    """The forward pass of NTM-SPEC section 1 over a dict of parameter tensors.
+    """The forward pass of docs/SPEC.md section 1 over a dict of parameter tensors.
 
     `fused_lstm=False` spells out the LSTM gates as in the specification (the reference);
     `True` runs the same maths through torch.lstm_cell (what a PyTorch user would write, used
@@ -221,7 +221,7 @@ class Ntm:
         rows = torch.arange(n)
         self.shift_index = torch.stack([(rows - (j - s)) % n for j in range(cfg.shifts)])
 
-    # ---- initial state (NTM-SPEC section 2) ----
+    # ---- initial state (docs/SPEC.md section 2) ----
 
     def initial_state(self, batch):
         """(controller [(h, c)] per layer, reads [R x (B, M)], weightings [(R+W) x (B, N)], memory (B, N, M))."""
@@ -238,7 +238,7 @@ class Ntm:
             memory = torch.tanh(memory)
         return controller, reads, weights, memory.expand(batch, -1, -1)
 
-    # ---- one time step (NTM-SPEC section 1) ----
+    # ---- one time step (docs/SPEC.md section 1) ----
 
     def step(self, x, state, record=None):
         """x (B, X) -> (logits (B, Y), next state). `record`, when a dict of lists, receives
@@ -329,6 +329,59 @@ class Ntm:
         return torch.stack(out)
 
 
+class NtmModule(torch.nn.Module):
+    """The NTM as a torch `nn.Module`, for Python users of the engine's checkpoints.
+
+    Its parameters are `nn.Parameter`s holding the checkpoint's tensors (names with `.` replaced
+    by `__`, since module attribute names cannot hold dots). `forward` returns the logits; the
+    probabilities are their sigmoid. The input layout is a required choice, as `batch_first` of
+    `nn.LSTM` is an option: a (B, T, X) tensor and a (T, B, X) tensor cannot be told apart by
+    their shape, and running one as the other gives wrong logits without any error, so the module
+    does not guess:
+
+        model = NtmModule.from_checkpoint("runs/copy-seed1/checkpoint.safetensors", batch_first=True)
+        logits = model(inputs)            # inputs (B, T, X) -> logits (B, T, Y)
+
+    A 2-D input is one sequence, (T, X) -> (T, Y). Any other rank, or a last dimension other than
+    X, is a ValueError that names the expected shape.
+    """
+
+    def __init__(self, cfg, params, *, batch_first, dtype=torch.float32):
+        super().__init__()
+        if not isinstance(batch_first, bool):
+            raise TypeError("batch_first must be True (inputs (B, T, X)) or False (inputs (T, B, X))")
+        self.cfg = cfg
+        self.batch_first = batch_first
+        self.weights = torch.nn.ParameterDict({
+            name.replace(".", "__"): torch.nn.Parameter(torch.as_tensor(np.asarray(params[name]), dtype=dtype),
+                                                        requires_grad=trainable)
+            for name, _, trainable in cfg.tensors()})
+
+    @classmethod
+    def from_checkpoint(cls, path, *, batch_first, dtype=torch.float32):
+        """The model of an engine checkpoint (training state, if any, is ignored)."""
+        cfg, params, _ = load_checkpoint(path)
+        return cls(cfg, params, batch_first=batch_first, dtype=dtype)
+
+    def forward(self, inputs):
+        x = self.cfg.input_size
+        layout = "(B, T, X)" if self.batch_first else "(T, B, X)"
+        if not isinstance(inputs, torch.Tensor):
+            raise TypeError(f"inputs must be a torch.Tensor of shape {layout} or (T, X), got {type(inputs).__name__}")
+        if inputs.dim() not in (2, 3) or inputs.shape[-1] != x:
+            raise ValueError(f"inputs must have shape {layout} or (T, X) with X = {x} (batch_first="
+                             f"{self.batch_first}), got {tuple(inputs.shape)}")
+        if inputs.shape[-2 if inputs.dim() == 2 else 0] == 0 or (inputs.dim() == 3 and inputs.shape[1] == 0):
+            raise ValueError(f"inputs must hold at least one step and one sequence, got {tuple(inputs.shape)}")
+        single = inputs.dim() == 2
+        seq = inputs.unsqueeze(1) if single else (inputs.transpose(0, 1) if self.batch_first else inputs)
+        params = {name: self.weights[name.replace(".", "__")] for name, _, _ in self.cfg.tensors()}
+        logits = Ntm(self.cfg, params).forward(seq.to(params["output.bias"].dtype))
+        if single:
+            return logits.squeeze(1)
+        return logits.transpose(0, 1) if self.batch_first else logits
+
+
 def content_weighting(k, beta, memory):
     """wc = softmax_i(beta K(i)), K(i) = k.M(i) / (|k| |M(i)| + 1e-8); k (B, M), beta (B, 1)."""
     dot = torch.bmm(memory, k.unsqueeze(2)).squeeze(2)
@@ -357,7 +410,7 @@ def sequence_loss(logits, targets, mask):
     return (bce.sum(dim=2) * (mask != 0).to(bce.dtype)).sum(dim=0)
 
 
-# ---- the copy task (NTM-SPEC section 5) ----
+# ---- the copy task (docs/SPEC.md section 5) ----
 
 def copy_sequence(rng, bits=8, min_len=1, max_len=20):
     """One copy sequence: (inputs (T, B+1), targets (T, B), mask (T,)) as float32 numpy, T = 2L+1."""
@@ -392,7 +445,7 @@ def pad_batch(sequences, dtype=torch.float32):
 
 
 class GravesRMSprop(torch.optim.Optimizer):
-    """RMSProp as in Graves 2013, eqs. 38-41 (NTM-SPEC section 4):
+    """RMSProp as in Graves 2013, eqs. 38-41 (docs/SPEC.md section 4):
     n = d n + (1-d) g^2;  gbar = d gbar + (1-d) g;  delta = mom delta - lr g / sqrt(n - gbar^2 + eps);
     w += delta. Unlike torch.optim.RMSprop(centered=True), eps sits inside the square root."""
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Independent PyTorch reference of NTM-SPEC: cross-check the engine's gradients, self-test, time.
+"""Independent PyTorch reference of docs/SPEC.md: cross-check the engine's gradients, self-test, time.
 
 Commands (run with Debian's /usr/bin/python3 and python3-torch):
   crosscheck --checkpoint C.safetensors --trace T.safetensors
@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 import safetensors_io
-from ntm_model import (GravesRMSprop, Ntm, NtmConfig, copy_sequence, circular_shift, init_params,
+from ntm_model import (GravesRMSprop, Ntm, NtmConfig, NtmModule, copy_sequence, circular_shift, init_params,
                        load_checkpoint, pad_batch, save_checkpoint, sequence_loss)
 
 torch.set_num_threads(1)
@@ -78,7 +78,7 @@ TRACE_META = {"format": "ntm-trace", "version": "1"}
 
 
 def trace_arrays(cfg, run, inputs, targets, mask, dtype=np.float32):
-    """The trace file's tensors (NTM-SPEC section 6) from a reference run; the gradient of
+    """The trace file's tensors (docs/SPEC.md section 6) from a reference run; the gradient of
     init.memory in mode random, which is not trained, is written as zero."""
     out = {"inputs": inputs, "targets": targets, "mask": mask, "logits": run["logits"],
            "read_weights": run["read_weights"], "write_weights": run["write_weights"],
@@ -207,6 +207,38 @@ def crosscheck(checkpoint, trace, loss_rtol=1e-4, grad_rtol=1e-3, forward_rtol=1
     return not failed, rows
 
 
+def module_check(checkpoint, trace, atol=1e-4, out=sys.stdout):
+    """The engine's logits of a trace against NtmModule's (float32, batch-first, a batch of the
+    sequence twice), and the module's refusal of inputs of the wrong shape. Returns True when
+    everything agrees."""
+    tr, _ = safetensors_io.read(trace)
+    model = NtmModule.from_checkpoint(checkpoint, batch_first=True)
+    inputs = torch.as_tensor(tr["inputs"])
+    with torch.no_grad():
+        logits = model(torch.stack([inputs, inputs]))           # (2, T, X) -> (2, T, Y)
+        single = NtmModule.from_checkpoint(checkpoint, batch_first=False)(inputs)
+    ok = True
+    for name, got in (("batch-first", logits[1]), ("single sequence", single)):
+        diff = float(np.max(np.abs(got.numpy() - tr["logits"])))
+        good = diff <= atol
+        ok &= good
+        print(f"logits ({name}) vs engine: max |diff| {diff:.3g} (tolerance {atol:g}) {'ok' if good else 'FAIL'}", file=out)
+    x = model.cfg.input_size
+    # a wrong width, a (T, X, B) mix-up, a 4-D tensor, one step without its time axis
+    for bad in (torch.zeros(2, 3, x + 1), torch.zeros(3, x, 2), torch.zeros(2, 3, x, 1), torch.zeros(x)):
+        try:
+            model(bad)
+            print(f"shape {tuple(bad.shape)} was accepted; expected a ValueError FAIL", file=out)
+            ok = False
+        except ValueError as e:
+            print(f"shape {tuple(bad.shape)} rejected: {e}", file=out)
+    return ok
+
+
+def cmd_module_check(args):
+    sys.exit(0 if module_check(args.checkpoint, args.trace, args.atol) else 1)
+
+
 def cmd_crosscheck(args):
     ok, _ = crosscheck(args.checkpoint, args.trace, args.loss_rtol, args.grad_rtol, args.forward_rtol,
                        args.abs_floor, args.grad_floor)
@@ -262,7 +294,7 @@ def _selftest_safetensors(c, folder):
 
 
 def _selftest_shift(c):
-    """NTM-SPEC 1.4: s(j) weighs a shift by j - S rows; +1 moves row i to i+1, N-1 wraps to 0."""
+    """docs/SPEC.md 1.4: s(j) weighs a shift by j - S rows; +1 moves row i to i+1, N-1 wraps to 0."""
     for n, s_range in ((7, 1), (9, 2)):
         index = Ntm(NtmConfig(memory_rows=n, shift_range=s_range), {}).shift_index
         for shift in range(-s_range, s_range + 1):
@@ -294,7 +326,7 @@ def _selftest_shift(c):
 
 
 def _loops_forward(cfg, p, inputs):
-    """NTM-SPEC section 1 once more, as plain scalar loops over numpy float64 values (inputs
+    """docs/SPEC.md section 1 once more, as plain scalar loops over numpy float64 values (inputs
     (T, X) -> logits (T, Y)): a second coding of the forward pass that shares nothing with the
     torch one but the specification, to catch slips such as a wrong slice of the head parameters."""
     n_rows, m, s_range, clip = cfg.memory_rows, cfg.memory_width, cfg.shift_range, cfg.clip
@@ -422,7 +454,7 @@ def _gradient_check(c, label, cfg, params, rng, steps):
     with torch.no_grad():
         for name in names:
             base = params[name].detach().clone()
-            # Steps far below the values: init.memory in mode constant is 1e-6 (NTM-SPEC 2).
+            # Steps far below the values: init.memory in mode constant is 1e-6 (docs/SPEC.md 2).
             scale = min(max(float(base.pow(2).mean().sqrt()), 1e-3), 1.0)
             h = 1e-6 * scale
             probes = []
@@ -553,7 +585,7 @@ def cmd_selftest(args):
     with tempfile.TemporaryDirectory(prefix="ntm-torch-selftest-") as folder:
         print("safetensors reader/writer")
         _selftest_safetensors(c, folder)
-        print("shift direction (NTM-SPEC 1.4)")
+        print("shift direction (docs/SPEC.md 1.4)")
         _selftest_shift(c)
         print("torch forward against a scalar-loop forward (float64)")
         _selftest_loops(c, args.seed)
@@ -721,6 +753,12 @@ def main(argv=None):
     p.add_argument("--grad-floor", type=float, default=1e-5,
                    help="for gradients the floor is also this fraction of the whole gradient's norm (1e-5)")
     p.set_defaults(func=cmd_crosscheck)
+
+    p = sub.add_parser("module-check", help="load a checkpoint into NtmModule and match an engine trace's logits")
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--trace", required=True, help="an engine trace of the same checkpoint (ntm trace)")
+    p.add_argument("--atol", type=float, default=1e-4)
+    p.set_defaults(func=cmd_module_check)
 
     p = sub.add_parser("trace", help="write a reference trace of one sequence")
     p.add_argument("--checkpoint", required=True)

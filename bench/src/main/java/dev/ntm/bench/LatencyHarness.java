@@ -39,7 +39,7 @@ public final class LatencyHarness {
 
     /** The work being measured: one step of a stateful model. */
     public interface Stepper {
-        /** Starts a new sequence (the initial state of NTM-SPEC section 2). */
+        /** Starts a new sequence (the initial state of docs/SPEC.md section 2). */
         void reset();
 
         /** One step: reads {@code in}, writes {@code out}. Must not allocate. */

@@ -17,7 +17,7 @@ import dev.ntm.engine.layout.ParamLayout;
  * could do.
  *
  * <h2>Counting rules</h2>
- * Every matrix product, addressing operation and memory operation of NTM-SPEC section 1 is counted
+ * Every matrix product, addressing operation and memory operation of docs/SPEC.md section 1 is counted
  * as the kernels of {@code dev.ntm.kernels.Kernels} compute it:
  * <ul>
  *   <li>a multiply-add is 2 FLOPs; an add, subtract, multiply, divide, min, max or comparison is

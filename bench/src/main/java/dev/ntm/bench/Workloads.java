@@ -24,7 +24,7 @@ public final class Workloads {
     private Workloads() {
     }
 
-    /** {@code count} copy-task sequences (NTM-SPEC 5, lengths 1..20) drawn from {@code seed}. */
+    /** {@code count} copy-task sequences (docs/SPEC.md 5, lengths 1..20) drawn from {@code seed}. */
     public static List<Sequence> copySequences(int count, long seed) {
         Task copy = Tasks.byName("copy");
         SplitMix64 rng = new SplitMix64(seed);
@@ -104,7 +104,7 @@ public final class Workloads {
     /**
      * One training batch per {@link #run()}, as the trainer does it on one thread: zero the
      * gradient, forward and backward over the next {@code batch} sequences of a fixed pool (the
-     * batch mean of NTM-SPEC 3), clip the gradient, one optimiser step.
+     * batch mean of docs/SPEC.md 3), clip the gradient, one optimiser step.
      */
     public static final class TrainingLoop implements Runnable, AutoCloseable {
         private final Arena arena = Arena.ofShared();

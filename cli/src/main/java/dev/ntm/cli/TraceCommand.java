@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ntm trace}: runs one task sequence through a model and writes the trace file of
- * NTM-SPEC section 6 (inputs, targets, mask, logits, weightings, memory, loss, gradients), with
+ * docs/SPEC.md section 6 (inputs, targets, mask, logits, weightings, memory, loss, gradients), with
  * the write heads' add and erase vectors for {@code ntm viz}.
  */
 @Command(name = "trace", mixinStandardHelpOptions = true,

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 
 /** {@code ntm train}: trains a task (copy by default) until solved and saves a checkpoint. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train an NTM on a task until it is solved (or --max-sequences), saving a checkpoint.")
+        description = {"Train an NTM on a task until it is solved (or --max-sequences), saving a checkpoint.",
+                "The model, the tasks, \"solved\" and the checkpoint format: docs/SPEC.md (sections 1-6)."})
 final class TrainCommand implements Callable<Integer> {
 
     @Mixin
@@ -45,7 +46,7 @@ final class TrainCommand implements Callable<Integer> {
     String optimizer;
 
     @Option(names = "--lr", description = "Learning rate (default: 3e-4 for rmsprop, which solved copy fastest here "
-            + "(PERFORMANCE.md; NTM-SPEC's 1e-4 also trains, more slowly), 1e-3 for adam).")
+            + "(PERFORMANCE.md; the papers' 1e-4 of docs/SPEC.md section 4 also trains, more slowly), 1e-3 for adam).")
     Float learningRate;
 
     @Option(names = "--lr-decay", defaultValue = "none", description = "Step decay of the learning rate: FACTOR:EVERY "

@@ -3,20 +3,37 @@ package dev.ntm.engine;
 import java.util.Objects;
 
 /**
- * Immutable, validated configuration of a Neural Turing Machine (NTM-SPEC section 1).
+ * Immutable, validated configuration of a Neural Turing Machine (docs/SPEC.md section 1).
  *
  * <p>Build one with {@link #builder()}; {@link #copyTask()} gives the paper's copy configuration.
  */
 public final class NtmConfig {
 
     /** Controller kind. */
-    public enum Controller { LSTM, FEEDFORWARD }
+    public enum Controller {
+        /** LSTM layers (the default). */
+        LSTM,
+        /** Feedforward tanh layers; the reads carry the state. */
+        FEEDFORWARD
+    }
 
-    /** How the initial memory is produced (NTM-SPEC section 2). */
-    public enum MemoryInit { CONSTANT, LEARNED, RANDOM }
+    /** How the initial memory is produced (docs/SPEC.md section 2). */
+    public enum MemoryInit {
+        /** A trained tensor starting at 1e-6 in every cell (the default). */
+        CONSTANT,
+        /** tanh of a trained tensor that starts N(0, 0.5). */
+        LEARNED,
+        /** tanh(N(0, 0.5)) drawn once at creation, then fixed. */
+        RANDOM
+    }
 
     /** Addressing mode: content only (w = wc), or content followed by location addressing. */
-    public enum Addressing { CONTENT, CONTENT_LOCATION }
+    public enum Addressing {
+        /** Content addressing only: w = wc. */
+        CONTENT,
+        /** Content, then interpolation, shift and sharpening (the default). */
+        CONTENT_LOCATION
+    }
 
     private final int inputSize;
     private final int outputSize;
@@ -181,17 +198,29 @@ public final class NtmConfig {
         private Builder() {
         }
 
+        /** Input size X (floats per step). */
         public Builder inputSize(int x) { this.inputSize = x; return this; }
+        /** Output size Y (floats per step). */
         public Builder outputSize(int y) { this.outputSize = y; return this; }
+        /** Memory of N = {@code rows} rows of M = {@code width} floats. */
         public Builder memory(int rows, int width) { this.memoryRows = rows; this.memoryWidth = width; return this; }
+        /** Number of read heads R. */
         public Builder readHeads(int r) { this.readHeads = r; return this; }
+        /** Number of write heads W. */
         public Builder writeHeads(int w) { this.writeHeads = w; return this; }
+        /** Shift range S: shifts -S..S are allowed. */
         public Builder shiftRange(int s) { this.shiftRange = s; return this; }
+        /** Controller kind. */
         public Builder controller(Controller c) { this.controller = c; return this; }
+        /** Controller layers L. */
         public Builder layers(int l) { this.layers = l; return this; }
+        /** Controller hidden size H (units per layer). */
         public Builder hiddenSize(int h) { this.hiddenSize = h; return this; }
+        /** Clip value C of the head parameters and output logits. */
         public Builder clip(float c) { this.clip = c; return this; }
+        /** How the initial memory is produced. */
         public Builder memoryInit(MemoryInit m) { this.memoryInit = m; return this; }
+        /** Addressing mode. */
         public Builder addressing(Addressing a) { this.addressing = a; return this; }
 
         /** Validates and builds; throws {@link IllegalArgumentException} naming the bad field. */

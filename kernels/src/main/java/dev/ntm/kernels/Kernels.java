@@ -15,7 +15,7 @@ import java.lang.foreign.MemorySegment;
  *   <li>The NTM memory is <em>column-major</em>: cell {@code (row i, column j)} of an
  *       {@code n x m} memory is at {@code off + j * ld + i}, {@code ld >= n}. Each column is a
  *       contiguous run of rows, so similarity, reads and writes are fused multiply-adds over whole
- *       vectors of rows (see DESIGN.md, "Data layout").</li>
+ *       vectors of rows (see docs/ARCHITECTURE.md, "Data layout").</li>
  *   <li>Backward kernels <em>accumulate</em> ({@code +=}) into gradient buffers; forward kernels
  *       overwrite their outputs unless a parameter says otherwise.</li>
  *   <li>Output buffers may not overlap inputs unless the method says so.</li>
@@ -35,9 +35,9 @@ import java.lang.foreign.MemorySegment;
  */
 public interface Kernels {
 
-    /** Small constant in the cosine-similarity denominator (NTM-SPEC 1.4). */
+    /** Small constant in the cosine-similarity denominator (docs/SPEC.md 1.4). */
     float COSINE_EPS = 1e-8f;
-    /** Small constant added to shifted weightings before sharpening (NTM-SPEC 1.4). */
+    /** Small constant added to shifted weightings before sharpening (docs/SPEC.md 1.4). */
     float SHARPEN_EPS = 1e-16f;
 
     /** Short name of the implementation: {@code "scalar"} or {@code "simd"}. */

@@ -20,6 +20,14 @@ class CliTest {
     }
 
     @Test
+    void trainHelpPointsAtTheSpecInTheRepository() {
+        CliRun r = run("train", "--help");
+        assertEquals(0, r.status());
+        assertTrue(r.out().contains("docs/SPEC.md"), r.out());
+        assertTrue(Files.isRegularFile(dev.ntm.RepoFiles.root().resolve("docs/SPEC.md")), "docs/SPEC.md is missing");
+    }
+
+    @Test
     void tasksListsEveryTaskWithItsShape() {
         CliRun r = run("tasks");
         assertEquals(0, r.status());

@@ -24,9 +24,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Tag("long")
 class TorchCrossCheckTest {
 
-    private static final Path PYTHON = Path.of("/usr/bin/python3");
+    static final Path PYTHON = Path.of("/usr/bin/python3");
 
-    private static Path repoRoot() {
+    static Path repoRoot() {
         Path p = Path.of("").toAbsolutePath();
         while (p != null && !Files.exists(p.resolve("bench/pytorch/ntm_torch.py"))) {
             p = p.getParent();
@@ -37,7 +37,7 @@ class TorchCrossCheckTest {
         return p;
     }
 
-    private static boolean torchAvailable() throws IOException, InterruptedException {
+    static boolean torchAvailable() throws IOException, InterruptedException {
         if (!Files.isExecutable(PYTHON)) {
             return false;
         }
@@ -64,12 +64,19 @@ class TorchCrossCheckTest {
             args.add(extra);
         }
         assertEquals(0, Main.run(args.toArray(String[]::new)), "ntm trace failed");
-        Process p = new ProcessBuilder(PYTHON.toString(), repoRoot().resolve("bench/pytorch/ntm_torch.py").toString(),
-                "crosscheck", "--checkpoint", ck.toString(), "--trace", trace.toString())
-                .redirectErrorStream(true).start();
+        runTorchScript("PyTorch cross-check disagrees", "crosscheck", "--checkpoint", ck.toString(),
+                "--trace", trace.toString());
+    }
+
+    /** Runs bench/pytorch/ntm_torch.py with {@code args}, prints its output and requires exit status 0. */
+    static void runTorchScript(String failure, String... args) throws IOException, InterruptedException {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(PYTHON.toString(),
+                repoRoot().resolve("bench/pytorch/ntm_torch.py").toString()));
+        command.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(600, TimeUnit.SECONDS);
         System.out.println(out);
-        assertEquals(0, p.exitValue(), "PyTorch cross-check disagrees:\n" + out);
+        assertEquals(0, p.exitValue(), failure + ":\n" + out);
     }
 }

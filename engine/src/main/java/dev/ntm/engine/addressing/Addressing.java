@@ -10,7 +10,7 @@ import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
 
 /**
- * The addressing of one head against the memory (NTM-SPEC 1.4): cosine similarity, content
+ * The addressing of one head against the memory (docs/SPEC.md 1.4): cosine similarity, content
  * softmax {@code wc = softmax(beta K)}, interpolation {@code wg = g wc + (1-g) w_prev}, circular
  * shift by s, and sharpening by gamma; in content-only mode the result is {@code w = wc}.
  *

@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
 import dev.ntm.kernels.Kernels;
 
 /**
- * The clip and activations of one head's parameter vector (NTM-SPEC 1.3):
+ * The clip and activations of one head's parameter vector (docs/SPEC.md 1.3):
  * {@code p = clip(raw, -C, C)}, then {@code k = tanh}, {@code beta = softplus}, {@code g = sigmoid},
  * {@code s = softmax} over its 2S+1 entries, {@code gamma = 1 + softplus}, and for write heads
  * {@code e = sigmoid}, {@code a = tanh}. The activated vector keeps the layout of p.

@@ -42,7 +42,7 @@ public final class NtmModel {
         this.kernels = kernels;
     }
 
-    /** A new model of {@code config} initialised as in NTM-SPEC section 2 from {@code seed}. */
+    /** A new model of {@code config} initialised as in docs/SPEC.md section 2 from {@code seed}. */
     public static NtmModel create(NtmConfig config, long seed) {
         Objects.requireNonNull(config, "config");
         return new NtmModel(config, Parameters.initialize(config, seed), KernelProvider.get());
@@ -50,7 +50,7 @@ public final class NtmModel {
 
     /**
      * A model of {@code config} with a copy of {@code parameters}, laid out as
-     * {@code ParamLayout.of(config)} (NTM-SPEC section 6 order); every value must be finite.
+     * {@code ParamLayout.of(config)} (docs/SPEC.md section 6 order); every value must be finite.
      */
     public static NtmModel of(NtmConfig config, float[] parameters) {
         Objects.requireNonNull(config, "config");
@@ -72,7 +72,7 @@ public final class NtmModel {
     }
 
     /**
-     * Loads a model from a checkpoint file (NTM-SPEC section 6); training state in the file is
+     * Loads a model from a checkpoint file (docs/SPEC.md section 6); training state in the file is
      * ignored. The file is fully checked before a model is built (see {@link Checkpoint#load}).
      */
     public static NtmModel load(Path path) throws IOException {

@@ -7,7 +7,7 @@ import dev.ntm.engine.util.Affine;
 import dev.ntm.kernels.Kernels;
 
 /**
- * One feedforward controller layer over a batch (NTM-SPEC 1.2): {@code h = tanh(W in + b)},
+ * One feedforward controller layer over a batch (docs/SPEC.md 1.2): {@code h = tanh(W in + b)},
  * W {@code [H, in]} row-major, b {@code [H]}. Rows of a batch as in {@link LstmLayer}.
  */
 public final class FeedforwardLayer {

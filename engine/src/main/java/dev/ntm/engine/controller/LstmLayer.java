@@ -8,7 +8,7 @@ import dev.ntm.engine.util.Affine;
 import dev.ntm.kernels.Kernels;
 
 /**
- * One LSTM layer over a batch (NTM-SPEC 1.2, PyTorch gate order i, f, g, o):
+ * One LSTM layer over a batch (docs/SPEC.md 1.2, PyTorch gate order i, f, g, o):
  * {@code z = W [in ; h_prev] + b}, {@code i = sigmoid(z_i)}, {@code f = sigmoid(z_f)},
  * {@code g = tanh(z_g)}, {@code o = sigmoid(z_o)}, {@code c = f c_prev + i g}, {@code h = o tanh(c)}.
  *

@@ -17,7 +17,7 @@ import dev.ntm.engine.NtmConfig;
 import dev.ntm.engine.layout.ParamLayout;
 
 /**
- * Model checkpoints (NTM-SPEC section 6): a safetensors file with every parameter tensor of the
+ * Model checkpoints (docs/SPEC.md section 6): a safetensors file with every parameter tensor of the
  * {@link ParamLayout} as F32, row-major, under its layout name (alignment padding is not
  * written), and {@code __metadata__} holding {@code format: "ntm-checkpoint"}, {@code version:
  * "1"}, {@code config} (the {@link ConfigJson} text) and the checksum.

@@ -8,7 +8,7 @@ import java.util.Map;
 import dev.ntm.engine.NtmConfig;
 
 /**
- * The model configuration as JSON, as stored in checkpoints and traces (NTM-SPEC section 6).
+ * The model configuration as JSON, as stored in checkpoints and traces (docs/SPEC.md section 6).
  *
  * <p>Field names and values:
  * <pre>

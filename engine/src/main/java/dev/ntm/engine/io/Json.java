@@ -34,6 +34,7 @@ public final class Json {
 
     /** A malformed JSON text; {@link #offset()} is the char offset where reading stopped. */
     public static final class JsonException extends IllegalArgumentException {
+        /** Version of the serial form. */
         private static final long serialVersionUID = 1L;
         private final int offset;
 

@@ -11,14 +11,14 @@ import dev.ntm.engine.NtmConfig;
 import dev.ntm.engine.layout.ParamLayout;
 
 /**
- * Trace files (NTM-SPEC section 6): one sequence run through a model, as a safetensors file.
+ * Trace files (docs/SPEC.md section 6): one sequence run through a model, as a safetensors file.
  *
  * <p>Tensors (F32, row-major; T steps, sizes X, Y, R, W, N, M of the configuration):
  * {@code inputs} [T, X], {@code targets} [T, Y], {@code mask} [T], {@code logits} [T, Y],
  * {@code read_weights} [T, R, N], {@code write_weights} [T, W, N], optionally {@code memory}
  * [T+1, N, M] (M_0 to M_T, each row-major [N, M]), optionally {@code add_vectors} and
  * {@code erase_vectors} [T, W, M] (what each write head added and erased; for pictures, so they
- * travel together or not at all), {@code loss} [1] (nats, NTM-SPEC section 3)
+ * travel together or not at all), {@code loss} [1] (nats, docs/SPEC.md section 3)
  * and {@code grad.<tensor name>} for every parameter tensor, shaped as the parameter. Metadata:
  * {@code format: "ntm-trace"}, {@code version: "1"}, {@code config}, and any extra strings.
  *

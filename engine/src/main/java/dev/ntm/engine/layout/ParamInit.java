@@ -4,7 +4,7 @@ import dev.ntm.engine.NtmConfig;
 import dev.ntm.engine.util.SplitMix64;
 
 /**
- * The initialisation of NTM-SPEC section 2, drawn from one seeded generator in layout order, so
+ * The initialisation of docs/SPEC.md section 2, drawn from one seeded generator in layout order, so
  * that the same seed gives the same model bit for bit.
  *
  * <ul>

@@ -10,7 +10,7 @@ import dev.ntm.engine.NtmConfig;
 import dev.ntm.kernels.Buffers;
 
 /**
- * Where every parameter tensor lives in the flat parameter buffer (NTM-SPEC section 6 names).
+ * Where every parameter tensor lives in the flat parameter buffer (docs/SPEC.md section 6 names).
  *
  * <p>Tensors follow one another in the order of the specification, each starting on a
  * 64-byte boundary (a multiple of 16 floats), so that kernels see aligned rows. Gradients and

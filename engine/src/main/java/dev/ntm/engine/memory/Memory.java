@@ -10,9 +10,9 @@ import dev.ntm.kernels.Kernels;
 /**
  * The NTM memory, {@code n} rows by {@code m} columns, stored column-major inside the engine:
  * cell (i, j) at {@code off + j * ld + i} with {@code ld = n} rounded up to 16 floats, so each
- * column is a run of whole vectors of rows (DESIGN.md, "Data layout"). Files and parameters keep
+ * column is a run of whole vectors of rows (docs/ARCHITECTURE.md, "Data layout"). Files and parameters keep
  * the row-major [N, M] order; {@link #fromRowMajor} and {@link #addToRowMajor} convert at the
- * boundary. Reads (NTM-SPEC 1.5) and erase/add writes (1.6) with their backward passes.
+ * boundary. Reads (docs/SPEC.md 1.5) and erase/add writes (1.6) with their backward passes.
  */
 public final class Memory {
 

@@ -65,7 +65,7 @@ public final class Inference {
         return batch;
     }
 
-    /** Returns every sequence to the initial state of NTM-SPEC section 2. */
+    /** Returns every sequence to the initial state of docs/SPEC.md section 2. */
     public void reset() {
         first = true;
     }

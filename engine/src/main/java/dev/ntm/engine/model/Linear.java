@@ -7,7 +7,7 @@ import dev.ntm.kernels.Kernels;
 
 /**
  * A linear map over a batch, {@code Y[b] = W X[b] + bias} with W {@code [out, in]} row-major:
- * the head layers (NTM-SPEC 1.3, before the clip) and the output layer's product.
+ * the head layers (docs/SPEC.md 1.3, before the clip) and the output layer's product.
  */
 final class Linear {
 

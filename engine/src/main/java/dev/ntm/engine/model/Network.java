@@ -13,7 +13,7 @@ import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
 
 /**
- * Forward and backward passes of a batch of sequences through one NTM: the loss of NTM-SPEC
+ * Forward and backward passes of a batch of sequences through one NTM: the loss of docs/SPEC.md
  * section 3 and its gradient with respect to every parameter, by a hand-derived backward pass
  * through time (docs/DERIVATIONS.md).
  *
@@ -109,7 +109,7 @@ public final class Network implements AutoCloseable {
     /**
      * Runs {@code batch[from .. from+count-1]} forward and backward: accumulates
      * {@code gradScale * d(sum of the sequences' losses)/d(params)} into {@code grads} (which the
-     * caller zeroes once per batch; pass {@code 1/count} for the batch mean of NTM-SPEC 3), and adds
+     * caller zeroes once per batch; pass {@code 1/count} for the batch mean of docs/SPEC.md 3), and adds
      * the summed loss (nats), bit errors and sequence count to {@code stats}.
      */
     public void forwardBackward(MemorySegment params, MemorySegment grads, Sequence[] batch, int from, int count,
@@ -272,7 +272,7 @@ public final class Network implements AutoCloseable {
         return sorted[0].steps();
     }
 
-    /** Inputs finite, targets in [0, 1], mask values 0 or 1 (NTM-SPEC 3). */
+    /** Inputs finite, targets in [0, 1], mask values 0 or 1 (docs/SPEC.md 3). */
     private static void checkValues(Sequence s, int seq) {
         float[] in = s.inputs();
         for (int i = 0; i < in.length; i++) {

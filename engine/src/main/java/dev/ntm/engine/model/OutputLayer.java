@@ -6,7 +6,7 @@ import dev.ntm.engine.util.SegmentOps;
 import dev.ntm.kernels.Kernels;
 
 /**
- * The output layer (NTM-SPEC 1.7): {@code y = clip(W_y [o ; r_1 ; ... ; r_R] + b_y, -C, C)} over a
+ * The output layer (docs/SPEC.md 1.7): {@code y = clip(W_y [o ; r_1 ; ... ; r_R] + b_y, -C, C)} over a
  * batch, and the loss of section 3 fused with the sigmoid: {@code dy = scale (sigmoid(y) - t)}.
  */
 public final class OutputLayer {

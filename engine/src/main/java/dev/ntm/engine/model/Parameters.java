@@ -29,7 +29,7 @@ public final class Parameters {
         return new Parameters(Objects.requireNonNull(layout, "layout"));
     }
 
-    /** The NTM-SPEC section 2 initialisation of {@code config} from {@code seed}. */
+    /** The docs/SPEC.md section 2 initialisation of {@code config} from {@code seed}. */
     public static Parameters initialize(NtmConfig config, long seed) {
         ParamLayout layout = ParamLayout.of(config);
         Parameters p = new Parameters(layout);

@@ -6,7 +6,7 @@ package dev.ntm.engine.model;
  */
 public final class PassStats {
 
-    /** Sum over sequences of the loss L (nats, NTM-SPEC section 3). */
+    /** Sum over sequences of the loss L (nats, docs/SPEC.md section 3). */
     public double lossNats;
     /** Sum over sequences of the masked output bits whose prediction is wrong. */
     public long bitErrors;

@@ -1,7 +1,7 @@
 package dev.ntm.engine.model;
 
 /**
- * Everything one sequence did inside the model, step by step, for the trace file (NTM-SPEC 6).
+ * Everything one sequence did inside the model, step by step, for the trace file (docs/SPEC.md 6).
  * Arrays are row-major.
  *
  * @param steps         T
@@ -11,7 +11,7 @@ package dev.ntm.engine.model;
  * @param memory        [T+1, N, M] memory states, M_0 first
  * @param addVectors    [T, W, M] add vector a_t of every write head
  * @param eraseVectors  [T, W, M] erase vector e_t of every write head
- * @param loss          the sequence's loss in nats (NTM-SPEC 3)
+ * @param loss          the sequence's loss in nats (docs/SPEC.md 3)
  * @param bitErrors     masked output bits predicted wrong
  * @param gradients     gradient of the loss for every parameter, in the parameter layout
  */

@@ -15,7 +15,7 @@ import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
 
 /**
- * The units of one NTM and its forward step (NTM-SPEC section 1) over the first {@code active}
+ * The units of one NTM and its forward step (docs/SPEC.md section 1) over the first {@code active}
  * sequences of a batch, reading the previous step's state from one tape slot and writing the new
  * state into another. The controller, head and output layers run as matrix products over the
  * batch; addressing and memory run per sequence. Shared by {@link Network} (training and
@@ -124,7 +124,7 @@ final class Stepper {
     }
 
     /**
-     * The initial state of NTM-SPEC section 2 from the parameters: {@code r0 = tanh(b_r)},
+     * The initial state of docs/SPEC.md section 2 from the parameters: {@code r0 = tanh(b_r)},
      * {@code w0 = softmax(b_w)}, M0 per memory mode (column-major), and the zero row.
      */
     void loadInitialState(MemorySegment p) {

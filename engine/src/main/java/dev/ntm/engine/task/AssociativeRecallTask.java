@@ -3,7 +3,7 @@ package dev.ntm.engine.task;
 import dev.ntm.engine.util.SplitMix64;
 
 /**
- * The associative-recall task (NTM-SPEC section 5): n items of I random B-bit vectors each, then a
+ * The associative-recall task (docs/SPEC.md section 5): n items of I random B-bit vectors each, then a
  * query item; the target is the item that followed the query in the list.
  *
  * <p>Layout, 1-based steps, X = B + 2 (channel B: item delimiter, channel B+1: query delimiter),

@@ -3,7 +3,7 @@ package dev.ntm.engine.task;
 import dev.ntm.engine.util.SplitMix64;
 
 /**
- * The copy task (NTM-SPEC section 5): L random B-bit vectors, a delimiter, then the same L vectors
+ * The copy task (docs/SPEC.md section 5): L random B-bit vectors, a delimiter, then the same L vectors
  * as targets.
  *
  * <p>Layout, 1-based steps, X = B + 1 (channel B: delimiter), Y = B, T = 2L + 1:
@@ -40,7 +40,7 @@ public final class CopyTask implements VariableLengthTask {
     /**
      * A copy task with B = {@code bits} and L uniform in {@code minLength..maxLength}.
      *
-     * @throws IllegalArgumentException if bits is not in 1..4096, minLength < 1, minLength > maxLength,
+     * @throws IllegalArgumentException if bits is not in 1..4096, minLength &lt; 1, minLength &gt; maxLength,
      *         or the longest sequence is too large
      */
     public CopyTask(int bits, int minLength, int maxLength) {

@@ -28,7 +28,7 @@ public final class Curriculum {
      * @param start     the first largest length, in target.minLength()..target.maxLength()
      * @param step      how much the largest length grows per advance, >= 1
      * @param threshold an evaluation error at most this advances the level (for example 0.01 bit
-     *                  errors per sequence, NTM-SPEC's "solved"); finite and >= 0
+     *                  errors per sequence, the "solved" of docs/SPEC.md section 3); finite and >= 0
      * @throws IllegalArgumentException naming the bad argument
      */
     public Curriculum(VariableLengthTask target, int start, int step, double threshold) {

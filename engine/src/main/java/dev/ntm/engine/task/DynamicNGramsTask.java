@@ -3,7 +3,7 @@ package dev.ntm.engine.task;
 import dev.ntm.engine.util.SplitMix64;
 
 /**
- * The dynamic N-grams task (NTM-SPEC section 5): a bit stream from a random (c+1)-gram model that
+ * The dynamic N-grams task (docs/SPEC.md section 5): a bit stream from a random (c+1)-gram model that
  * is drawn afresh for every sequence; the model must learn the table from the sequence itself.
  *
  * <p>Per sequence, one probability p[ctx] ~ Beta(1/2, 1/2) for each of the 2^c contexts (c = 5 by

@@ -3,13 +3,13 @@ package dev.ntm.engine.task;
 import dev.ntm.engine.util.SplitMix64;
 
 /**
- * The optimal Bayesian predictor of the dynamic N-grams task (NTM-SPEC section 5): the reference
+ * The optimal Bayesian predictor of the dynamic N-grams task (docs/SPEC.md section 5): the reference
  * cost that a model's cost on that task is reported beside.
  *
  * <p>With p[ctx] ~ Beta(1/2, 1/2) independently per context, the posterior predictive of the next
  * bit after context ctx is {@code (N1 + 1/2) / (N1 + N0 + 1)}, where N1 and N0 count the ones and
  * zeros that followed ctx earlier in the same sequence. It reads only the inputs seen so far: the
- * prediction at step t uses bits 1..t. Steps without a whole context yet (t < c) get 1/2.
+ * prediction at step t uses bits 1..t. Steps without a whole context yet (t &lt; c) get 1/2.
  *
  * <p>Immutable and thread-safe; each call counts in its own small arrays (2^c ints each).
  */
@@ -81,7 +81,7 @@ public final class NGramBayesPredictor {
     }
 
     /**
-     * The predictor's cost on one sequence in bits, as the model's cost is computed (NTM-SPEC
+     * The predictor's cost on one sequence in bits, as the model's cost is computed (docs/SPEC.md
      * section 3): the binary cross-entropy in nats of the predictions against the targets, summed over
      * the masked steps, divided by ln 2.
      */
@@ -102,7 +102,7 @@ public final class NGramBayesPredictor {
      * The mean cost in bits per sequence over {@code sequences} fresh sequences of {@code task}
      * drawn from {@code rng}: the reference figure to report beside a model's cost.
      *
-     * @throws IllegalArgumentException if sequences < 1 or the task's context length differs
+     * @throws IllegalArgumentException if sequences &lt; 1 or the task's context length differs
      */
     public double meanCostBits(DynamicNGramsTask task, SplitMix64 rng, int sequences) {
         if (task.contextBits() != contextBits) {

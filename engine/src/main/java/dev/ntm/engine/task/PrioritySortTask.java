@@ -1,10 +1,9 @@
 package dev.ntm.engine.task;
 
-import it.unimi.dsi.fastutil.ints.IntArrays;
 import dev.ntm.engine.util.SplitMix64;
 
 /**
- * The priority-sort task (NTM-SPEC section 5): P random B-bit vectors, each with a priority
+ * The priority-sort task (docs/SPEC.md section 5): P random B-bit vectors, each with a priority
  * uniform in [-1, 1]; the targets are the Q highest-priority vectors in descending priority.
  *
  * <p>Layout, 1-based steps, X = B + 2 (channel B: priority, channel B+1: delimiter), Y = B,
@@ -108,13 +107,29 @@ public final class PrioritySortTask implements Task {
             order[i] = i;
         }
         in[inputs * x + bits + 1] = 1f;
-        // stable, so equal priorities keep input order; fastutil sorts the int indices unboxed
-        IntArrays.stableSort(order, (a, b) -> Float.compare(priority[b], priority[a]));
+        sortByDescendingPriority(order, priority);
         for (int k = 0; k < outputs; k++) {
             System.arraycopy(in, order[k] * x, targets, (inputs + 1 + k) * y, bits);
             mask[inputs + 1 + k] = 1f;
         }
         return new Sequence(steps, x, y, in, targets, mask);
+    }
+
+    /**
+     * Insertion sort of the indices in {@code order} by descending {@code priority}: stable, so equal
+     * priorities keep input order, and unboxed. At most 20 items, so the quadratic worst case is a
+     * few hundred comparisons and a library sort would buy nothing.
+     */
+    static void sortByDescendingPriority(int[] order, float[] priority) {
+        for (int i = 1; i < order.length; i++) {
+            int item = order[i];
+            int j = i - 1;
+            while (j >= 0 && Float.compare(priority[order[j]], priority[item]) < 0) {
+                order[j + 1] = order[j];
+                j--;
+            }
+            order[j + 1] = item;
+        }
     }
 
     @Override

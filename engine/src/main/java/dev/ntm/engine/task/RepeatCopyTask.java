@@ -3,7 +3,7 @@ package dev.ntm.engine.task;
 import dev.ntm.engine.util.SplitMix64;
 
 /**
- * The repeat-copy task (NTM-SPEC section 5): L random B-bit vectors, a delimiter carrying the
+ * The repeat-copy task (docs/SPEC.md section 5): L random B-bit vectors, a delimiter carrying the
  * normalised repeat count K, then the vectors repeated K times and an end marker.
  *
  * <p>Layout, 1-based steps, X = B + 2 (channel B: delimiter, channel B+1: repeat count),

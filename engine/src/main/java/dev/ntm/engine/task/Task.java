@@ -3,7 +3,7 @@ package dev.ntm.engine.task;
 import dev.ntm.engine.util.SplitMix64;
 
 /**
- * A sequence task of NTM-SPEC section 5: draws input/target/mask sequences of a fixed layout.
+ * A sequence task of docs/SPEC.md section 5: draws input/target/mask sequences of a fixed layout.
  *
  * <p>Every random choice comes from the generator passed to {@link #generate}, so a seed fixes the
  * whole stream. Implementations draw only through {@link SplitMix64#nextLong()} and the methods

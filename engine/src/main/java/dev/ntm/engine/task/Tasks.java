@@ -4,7 +4,7 @@ import java.util.List;
 import dev.ntm.engine.NtmConfig;
 
 /**
- * The registry of the five tasks of NTM-SPEC section 5 and their paper configurations.
+ * The registry of the five tasks of docs/SPEC.md section 5 and their paper configurations.
  */
 public final class Tasks {
 
@@ -44,7 +44,7 @@ public final class Tasks {
     }
 
     /**
-     * The paper's configuration for {@code task} (NTM-SPEC section 5), with X and Y from the task:
+     * The paper's configuration for {@code task} (docs/SPEC.md section 5), with X and Y from the task:
      * memory 128 x 20 and an LSTM controller; priority-sort has two layers of 100 units with 5 read
      * and 5 write heads, the others one layer of 100 units with 1 read and 1 write head. Every other
      * option is the {@link NtmConfig} default.

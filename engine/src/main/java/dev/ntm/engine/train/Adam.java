@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 
 import dev.ntm.kernels.Kernels;
 
-/** Adam (lr 1e-3, beta1 0.9, beta2 0.999, eps 1e-8), with bias correction, as Collier & Beel train. */
+/** Adam (lr 1e-3, beta1 0.9, beta2 0.999, eps 1e-8), with bias correction, as Collier and Beel train. */
 public final class Adam extends Optimizer {
     /** First-moment decay. */
     public static final float BETA1 = 0.9f;

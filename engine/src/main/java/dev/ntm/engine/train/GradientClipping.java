@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 import dev.ntm.kernels.Kernels;
 
 /**
- * Gradient clipping (NTM-SPEC section 4): by global L2 norm (default 50, Collier & Beel) or
+ * Gradient clipping (docs/SPEC.md section 4): by global L2 norm (default 50, Collier and Beel) or
  * element-wise to [-c, c] (10, Graves and pytorch-ntm), or none.
  *
  * @param mode  which clipping
@@ -14,7 +14,14 @@ import dev.ntm.kernels.Kernels;
 public record GradientClipping(Mode mode, float limit) {
 
     /** Clipping modes. */
-    public enum Mode { NONE, GLOBAL_NORM, ELEMENTWISE }
+    public enum Mode {
+        /** No clipping. */
+        NONE,
+        /** Scale the whole gradient down when its L2 norm exceeds the limit. */
+        GLOBAL_NORM,
+        /** Clip every element to [-limit, limit]. */
+        ELEMENTWISE
+    }
 
     /** Validates the limit. */
     public GradientClipping {

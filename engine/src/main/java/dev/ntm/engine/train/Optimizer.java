@@ -8,7 +8,7 @@ import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
 
 /**
- * A first-order optimiser over the flat parameter buffer (NTM-SPEC section 4). Its moments are
+ * A first-order optimiser over the flat parameter buffer (docs/SPEC.md section 4). Its moments are
  * buffers in the parameter layout, so one step is one fused kernel loop and a checkpoint saves
  * them as they are.
  */
@@ -16,7 +16,10 @@ public abstract sealed class Optimizer permits Adam, RmsProp {
 
     /** Which optimiser, as named on the command line and in checkpoints. */
     public enum Kind {
-        ADAM("adam"), RMSPROP("rmsprop");
+        /** Adam, with bias correction. */
+        ADAM("adam"),
+        /** RMSProp in the form of Graves 2013 (with momentum). */
+        RMSPROP("rmsprop");
 
         private final String id;
 
@@ -40,10 +43,13 @@ public abstract sealed class Optimizer permits Adam, RmsProp {
         }
     }
 
+    /** The kernels the update loop runs on. */
     protected final Kernels kernels;
+    /** Floats in the parameter buffer. */
     protected final int size;
     private final String[] momentNames;
     private final MemorySegment[] moments;
+    /** Updates applied so far (Adam's bias correction counts them). */
     protected long steps;
 
     Optimizer(Kernels kernels, Arena arena, int size, String... momentNames) {

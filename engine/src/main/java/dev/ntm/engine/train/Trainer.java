@@ -29,7 +29,7 @@ import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
 
 /**
- * Trains an NTM on a task (NTM-SPEC section 4).
+ * Trains an NTM on a task (docs/SPEC.md section 4).
  *
  * <p>Determinism: a batch is cut into a fixed number of chunks ({@link TrainerOptions#effectiveChunks()}),
  * each chunk accumulates its gradient in its own buffer with its own {@link Network}, and the chunk
@@ -424,7 +424,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * Writes a training checkpoint (NTM-SPEC section 6): parameters, optimiser moments, counts,
+     * Writes a training checkpoint (docs/SPEC.md section 6): parameters, optimiser moments, counts,
      * generator state and options, atomically (temporary file, sync, rename).
      */
     public void saveCheckpoint(Path file) throws IOException {
@@ -649,6 +649,9 @@ public final class Trainer implements AutoCloseable {
 
     /** Raised when a batch's loss or gradient is not finite under {@link TrainerOptions.NonFinitePolicy#STOP}. */
     public static final class NonFiniteException extends RuntimeException {
+        /** Version of the serial form. */
+        private static final long serialVersionUID = 1L;
+
         NonFiniteException(String message) {
             super(message);
         }

@@ -30,7 +30,12 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
                              LearningRateSchedule lrSchedule) {
 
     /** What to do when a batch's loss or gradient is NaN or infinite. */
-    public enum NonFinitePolicy { STOP, SKIP }
+    public enum NonFinitePolicy {
+        /** Stop the run with a report naming the non-finite tensors. */
+        STOP,
+        /** Skip the batch (nothing is applied) and go on. */
+        SKIP
+    }
 
     /** Validates every field with a message naming it. */
     public TrainerOptions {
@@ -60,9 +65,9 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
 
     /**
      * Defaults: RMSProp (Graves' form) at batch 1 with element-wise clip 10 and lr 3e-4 -- the
-     * recipe that solved copy fastest in wall time here (PERFORMANCE.md); NTM-SPEC's lr 1e-4 also
-     * trains, about ten times more slowly -- 1 thread, 2 chunks (at batch 32, two 16-wide products, one per core), seed 1,
-     * at most 1 M sequences,
+     * recipe that solved copy fastest in wall time here (PERFORMANCE.md); the papers' lr 1e-4
+     * (docs/SPEC.md section 4) also trains, about ten times more slowly -- 1 thread, 2 chunks (at
+     * batch 32, two 16-wide products, one per core), seed 1, at most 1 M sequences,
      * evaluation of 1000 sequences every 1000, stop when solved, constant learning rate.
      */
     public static TrainerOptions defaults() {
@@ -70,40 +75,45 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
                 1_000_000, 1_000, 1_000, 0.01, true, NonFinitePolicy.STOP, null, 0, LearningRateSchedule.NONE);
     }
 
-    /** The Adam recipe of Collier & Beel: batch 32, lr 1e-3, global-norm clip 50. */
+    /** The Adam recipe of Collier and Beel: batch 32, lr 1e-3, global-norm clip 50. */
     public TrainerOptions adamRecipe() {
         return withBatch(32).withOptimizer(Optimizer.Kind.ADAM, 1e-3f).withClipping(GradientClipping.globalNorm(50f));
     }
 
-    /** The RMSProp recipe of NTM-SPEC (Graves / pytorch-ntm): batch 1, lr 1e-4, element-wise clip 10. */
+    /** The RMSProp recipe of docs/SPEC.md section 4 (Graves / pytorch-ntm): batch 1, lr 1e-4, element-wise clip 10. */
     public TrainerOptions rmspropRecipe() {
         return withBatch(1).withOptimizer(Optimizer.Kind.RMSPROP, 1e-4f).withClipping(GradientClipping.elementwise(10f));
     }
 
+    /** These options with {@code b} sequences per batch. */
     public TrainerOptions withBatch(int b) {
         Copy c = new Copy(this);
         c.batch = b;
         return c.build();
     }
 
+    /** These options with {@code t} worker threads (the result does not depend on it). */
     public TrainerOptions withThreads(int t) {
         Copy c = new Copy(this);
         c.threads = t;
         return c.build();
     }
 
+    /** These options with a batch cut into {@code n} gradient chunks (this fixes the summation order). */
     public TrainerOptions withChunks(int n) {
         Copy c = new Copy(this);
         c.chunks = n;
         return c.build();
     }
 
+    /** These options with seed {@code s} for the initialisation and the training data. */
     public TrainerOptions withSeed(long s) {
         Copy c = new Copy(this);
         c.seed = s;
         return c.build();
     }
 
+    /** These options with optimiser {@code kind} at learning rate {@code lr}. */
     public TrainerOptions withOptimizer(Optimizer.Kind kind, float lr) {
         Copy c = new Copy(this);
         c.optimizer = kind;
@@ -111,18 +121,21 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
         return c.build();
     }
 
+    /** These options with gradient clipping {@code clip}. */
     public TrainerOptions withClipping(GradientClipping clip) {
         Copy c = new Copy(this);
         c.clipping = clip;
         return c.build();
     }
 
+    /** These options, stopping after {@code n} training sequences. */
     public TrainerOptions withMaxSequences(long n) {
         Copy c = new Copy(this);
         c.maxSequences = n;
         return c.build();
     }
 
+    /** These options, evaluating on {@code size} fresh sequences every {@code every} training sequences. */
     public TrainerOptions withEvaluation(long every, int size) {
         Copy c = new Copy(this);
         c.evalEvery = every;
@@ -130,18 +143,24 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
         return c.build();
     }
 
+    /** These options, stopping at the first evaluation that finds the task solved when {@code stop}. */
     public TrainerOptions withStopWhenSolved(boolean stop) {
         Copy c = new Copy(this);
         c.stopWhenSolved = stop;
         return c.build();
     }
 
+    /** These options with policy {@code p} for non-finite losses or gradients. */
     public TrainerOptions withOnNonFinite(NonFinitePolicy p) {
         Copy c = new Copy(this);
         c.onNonFinite = p;
         return c.build();
     }
 
+    /**
+     * These options, writing the learning curve and training checkpoints to {@code dir} (null: nowhere),
+     * a checkpoint every {@code everySequences} sequences (0: only at the end).
+     */
     public TrainerOptions withOutput(Path dir, long everySequences) {
         Copy c = new Copy(this);
         c.outDir = dir;
@@ -149,6 +168,7 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
         return c.build();
     }
 
+    /** These options with learning-rate schedule {@code schedule}. */
     public TrainerOptions withLearningRateSchedule(LearningRateSchedule schedule) {
         Copy c = new Copy(this);
         c.lrSchedule = schedule;

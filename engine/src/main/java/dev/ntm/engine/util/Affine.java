@@ -20,6 +20,8 @@ public final class Affine {
     }
 
     /**
+     * {@code Y[b] = W X[b] + bias} for the {@code batch} rows of X, written to Y.
+     *
      * @param w          segment of W and the bias
      * @param ldw        row stride of W as stored
      * @param transposed whether W is stored as {@code [in, out]}

@@ -17,7 +17,7 @@ import dev.ntm.kernels.Kernels;
 /**
  * {@link Addressing} (the composed chain cosine, content softmax, interpolation, shift, sharpen,
  * and its backward in reverse order) against a plain double-precision re-implementation and its
- * central differences, on the edge cases of STYLE.md: g at 0 and 1, gamma near 1, shifts that
+ * central differences, on the edge cases that hide errors: g at 0 and 1, gamma near 1, shifts that
  * wrap (2S+1 = N), previous weightings near zero, content-only mode.
  *
  * <p>The upstream gradient is non-uniform ({@code L = sum_i u_i w_i} with random u), because a

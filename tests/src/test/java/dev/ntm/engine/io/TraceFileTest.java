@@ -18,7 +18,7 @@ import dev.ntm.engine.util.SplitMix64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Trace files: the tensor names and shapes of NTM-SPEC section 6, and exact read-back. */
+/** Trace files: the tensor names and shapes of docs/SPEC.md section 6, and exact read-back. */
 class TraceFileTest {
 
     @TempDir

@@ -62,7 +62,7 @@ class EngineMatchesReferenceTest {
         list.add(Arguments.of("memory random R2", EngineFixtures.small().memoryInit(MemoryInit.RANDOM).readHeads(2)
                 .build()));
         // Content-only addressing with the constant memory is degenerate: all rows equal, weightings
-        // uniform, symmetry never breaks (NTM-SPEC 2); its memory gradient is rounding noise amplified
+        // uniform, symmetry never breaks (docs/SPEC.md 2); its memory gradient is rounding noise amplified
         // by 1/|M(i)|. So content addressing is checked with the learned and random memories.
         list.add(Arguments.of("content addressing learned", EngineFixtures.small().addressing(Addressing.CONTENT)
                 .memoryInit(MemoryInit.LEARNED).build()));

@@ -33,7 +33,7 @@ import dev.ntm.engine.util.SplitMix64;
 /**
  * Central-difference gradient checks of the double-precision reference NTM, over every parameter
  * tensor, the controller kinds, head counts, shift ranges, memory modes and addressing modes, plus
- * pinned edge cases (NTM-SPEC sections 1 to 3).
+ * pinned edge cases (docs/SPEC.md sections 1 to 3).
  *
  * <p>Metric: for analytic gradient a and central difference n = (L(p + h) - L(p - h)) / 2h,
  * {@code |a - n| / max(|a| + |n|, FLOOR) < TOLERANCE} with TOLERANCE = 1e-6. The floor turns the
@@ -56,7 +56,7 @@ class ReferenceGradientCheckTest {
     /** Finite-difference step for parameters of order 0.01 .. 1. */
     static final double STEP = 1e-5;
     /**
-     * Step for {@code init.memory} in constant mode at the spec's initial scale 1e-6 (NTM-SPEC
+     * Step for {@code init.memory} in constant mode at the spec's initial scale 1e-6 (docs/SPEC.md
      * section 2), where the loss is sharply non-linear: Richardson-extrapolated central differences
      * at +-4e-9 and +-2e-9, far below the 1e-6 values. Plain central differences there leave a
      * truncation error of about (h / 1e-6)^2 relative, which grows with the gradient (up to ~300).
@@ -731,7 +731,7 @@ class ReferenceGradientCheckTest {
         return new Sequence(seq.steps(), seq.inputSize(), seq.outputSize(), seq.inputs(), targets, seq.mask());
     }
 
-    // ================================================================ head parameter positions (NTM-SPEC 1.3)
+    // ================================================================ head parameter positions (docs/SPEC.md 1.3)
 
     static int betaAt(NtmConfig c) { return c.memoryWidth(); }
     static int gateAt(NtmConfig c) { return c.memoryWidth() + 1; }

@@ -123,4 +123,25 @@ class PrioritySortTaskTest {
         }
         throw new AssertionError("row not found");
     }
+
+    /** The index sort is stable (ties keep input order) and descending, as a library stable sort. */
+    @Test
+    void indexSortIsStableAndDescending() {
+        SplitMix64 rng = new SplitMix64(5);
+        for (int n = 0; n <= 20; n++) {
+            float[] priority = new float[n];
+            for (int i = 0; i < n; i++) {
+                priority[i] = (float) Math.floor(rng.uniform(-2.0, 2.0)); // few values: many ties
+            }
+            int[] order = new int[n];
+            List<Integer> expected = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+                expected.add(i);
+            }
+            expected.sort(Comparator.comparingDouble((Integer i) -> priority[i]).reversed());
+            PrioritySortTask.sortByDescendingPriority(order, priority);
+            assertArrayEquals(expected.stream().mapToInt(Integer::intValue).toArray(), order, "n=" + n);
+        }
+    }
 }

@@ -82,7 +82,7 @@ class LongTaskConvergenceTest {
     @Test
     void associativeRecallMeetsTheCriterion() throws Exception {
         // Adam at batch 32, lr 1e-3 halved every 500,000 sequences, a 3:1:0.5 item curriculum: seed 1
-        // met NTM-SPEC's criterion (0.004 bit errors/seq over 1,000) after 1,016,000 sequences (about
+        // met the criterion of docs/SPEC.md section 3 (0.004 bit errors/seq over 1,000) after 1,016,000 sequences (about
         // 12 minutes on one thread here). That evaluation was a lucky draw: on 5,000 other fresh
         // sequences the same model makes about 0.025 bit errors per sequence, mostly with 5 or 6 items.
         Task task = Tasks.byName("associative-recall");

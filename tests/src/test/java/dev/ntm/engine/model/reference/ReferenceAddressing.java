@@ -1,7 +1,7 @@
 package dev.ntm.engine.model.reference;
 
 /**
- * The addressing chain of one NTM head in double precision (NTM-SPEC section 1, items 3 and 4), in
+ * The addressing chain of one NTM head in double precision (docs/SPEC.md section 1, items 3 and 4), in
  * the order of the paper: head activations, cosine similarity, content weighting (key-strength
  * softmax), interpolation, circular shift, sharpening.
  *
@@ -44,7 +44,7 @@ final class ReferenceAddressing {
 
     /**
      * Splits the clipped head parameters p (order k, beta, g, s, gamma, then e, a for a write head)
-     * and applies the activations of NTM-SPEC section 1 item 3.
+     * and applies the activations of docs/SPEC.md section 1 item 3.
      */
     static HeadParams headActivationsForward(double[] p, int memoryWidth, int shifts, boolean write) {
         HeadParams a = new HeadParams(memoryWidth, shifts, write);

@@ -2,10 +2,10 @@ package dev.ntm.engine.model.reference;
 
 /**
  * Dense layers of the reference NTM in double precision: affine map, clip, LSTM layer,
- * feedforward layer, and the sigmoid + binary cross-entropy loss (NTM-SPEC sections 1 and 3).
+ * feedforward layer, and the sigmoid + binary cross-entropy loss (docs/SPEC.md sections 1 and 3).
  *
  * <p>Every unit is a {@code xxxForward} / {@code xxxBackward} pair. Weights are read from the
- * flat parameter array at an offset (row-major, NTM-SPEC section 6); backward methods add
+ * flat parameter array at an offset (row-major, docs/SPEC.md section 6); backward methods add
  * ({@code +=}) into the gradient array at the same offsets and into the input gradients they are
  * given. Derivations: docs/DERIVATIONS.md.
  */
@@ -214,7 +214,7 @@ final class ReferenceLayers {
 
     /**
      * Binary cross-entropy of sigmoid(y) against target t, from the logit in the stable form
-     * max(y, 0) - y t + log(1 + exp(-|y|)) (NTM-SPEC section 3), in nats.
+     * max(y, 0) - y t + log(1 + exp(-|y|)) (docs/SPEC.md section 3), in nats.
      */
     static double bceWithLogitsForward(double y, double t) {
         return Math.max(y, 0.0) - y * t + Math.log1p(Math.exp(-Math.abs(y)));

@@ -1,7 +1,7 @@
 package dev.ntm.engine.model.reference;
 
 /**
- * Memory access of the reference NTM in double precision (NTM-SPEC section 1, items 5 and 6):
+ * Memory access of the reference NTM in double precision (docs/SPEC.md section 1, items 5 and 6):
  * the read and the erase/add write of one head, over a row-major memory [N][M].
  *
  * <p>Derivations: docs/DERIVATIONS.md.

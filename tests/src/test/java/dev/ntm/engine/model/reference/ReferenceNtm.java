@@ -11,7 +11,7 @@ import dev.ntm.engine.task.Sequence;
 
 /**
  * The whole Neural Turing Machine in plain double-precision loops: forward pass and hand-derived
- * backward pass through time of one sequence, exactly as NTM-SPEC sections 1 to 3 state them.
+ * backward pass through time of one sequence, exactly as docs/SPEC.md sections 1 to 3 state them.
  *
  * <p>This is the oracle that the float32 engine is compared against, so it favours readability
  * over speed: it allocates freely, keeps every intermediate of the forward pass, and walks the
@@ -46,7 +46,7 @@ public final class ReferenceNtm {
     /**
      * Forward and backward of one sequence. Arrays are owned by the result (not copied).
      *
-     * @param loss         sum over masked steps and output bits of BCE, in nats (NTM-SPEC section 3)
+     * @param loss         sum over masked steps and output bits of BCE, in nats (docs/SPEC.md section 3)
      * @param bitErrors    masked output bits where (sigmoid(y) > 0.5) != (target > 0.5)
      * @param logits       [T][Y] clipped output logits
      * @param readWeights  [T][R][N] read weightings
@@ -166,7 +166,7 @@ public final class ReferenceNtm {
         return layout;
     }
 
-    // ================================================================ initial state (NTM-SPEC 2)
+    // ================================================================ initial state (docs/SPEC.md 2)
 
     /** r_0 = tanh(b_r) for every read head: [R][M]. */
     public double[][] initialReads() {
