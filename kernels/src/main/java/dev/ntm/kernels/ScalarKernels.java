@@ -387,15 +387,12 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void sharpen(MemorySegment ws, long wsOff, float gamma, MemorySegment w, long wOff, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            float z = gamma * (float) Math.log(ld(ws, wsOff + i) + SHARPEN_EPS);
-            st(w, wOff + i, z);
-            max = Math.max(max, z);
-        }
+        float baseMax = sharpenBaseMax(ws, wsOff, n);
+        // w[i] ~ (base[i] / baseMax)^gamma = exp(gamma log q[i]): the exponent is at most 0 and, for
+        // the rows that carry the weight, close to 0, where log q is accurate to its own size
         float sum = 0f;
         for (int i = 0; i < n; i++) {
-            float e = (float) Math.exp(ld(w, wOff + i) - max);
+            float e = (float) Math.exp(gamma * (float) Math.log((ld(ws, wsOff + i) + SHARPEN_EPS) / baseMax));
             st(w, wOff + i, e);
             sum += e;
         }
@@ -405,17 +402,35 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    /** The largest {@code ws[i] + SHARPEN_EPS}. */
+    private static float sharpenBaseMax(MemorySegment ws, long wsOff, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, ld(ws, wsOff + i));
+        }
+        return max + SHARPEN_EPS;
+    }
+
     @Override
     public float sharpenBackward(MemorySegment ws, long wsOff, float gamma,
                                  MemorySegment w, long wOff, MemorySegment dw, long dwOff,
                                  MemorySegment dws, long dwsOff, int n) {
-        float s = dot(w, wOff, dw, dwOff, n);
+        // z[i] = w[i] (dw[i] - s), s = w . dw. When dw[i] = C + small (rows nearly alike), the rounding
+        // of s (about n ulp(C)) swamps the small part; so s = s0 + r with r = sum_j w[j] (dw[j] - s0),
+        // whose terms are exact differences of nearby values, and z[i] = w[i] ((dw[i] - s0) - r)
+        float s0 = dot(w, wOff, dw, dwOff, n);
+        float r = 0f;
+        for (int i = 0; i < n; i++) {
+            r += ld(w, wOff + i) * (ld(dw, dwOff + i) - s0);
+        }
+        float baseMax = sharpenBaseMax(ws, wsOff, n);
         float dgamma = 0f;
         for (int i = 0; i < n; i++) {
             float base = ld(ws, wsOff + i) + SHARPEN_EPS;
-            float z = ld(w, wOff + i) * (ld(dw, dwOff + i) - s);
+            float z = ld(w, wOff + i) * ((ld(dw, dwOff + i) - s0) - r);
             add(dws, dwsOff + i, gamma * z / base);
-            dgamma += z * (float) Math.log(base);
+            // sum_i z[i] = 0, so sum_i z[i] log base[i] = sum_i z[i] log(base[i] / baseMax)
+            dgamma += z * (float) Math.log(base / baseMax);
         }
         return dgamma;
     }

@@ -1751,26 +1751,22 @@ public abstract sealed class SimdKernels implements Kernels
         }
         long wsAt = at(ws, wsOff, n);
         long wAt = at(w, wOff, n);
+        float baseMax = scaledMax(ws, wsAt, 1f, n) + SHARPEN_EPS;
+        // w[i] ~ (base[i] / baseMax)^gamma = exp(gamma log q[i]), as in ScalarKernels
         int v = sp.length();
         int bound = n & -v;
-        FloatVector mx = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS).intoMemorySegment(w, wAt + o, ORDER);
+            FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS).div(baseMax)
+                    .intoMemorySegment(w, wAt + o, ORDER);
             logAt(w, wAt + o);
-            FloatVector z = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER).mul(gamma);
-            z.intoMemorySegment(w, wAt + o, ORDER);
-            mx = mx.max(z);
         }
-        float max = mx.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) {
             long o = bytes(i);
-            float z = gamma * VectorMath.log(get(ws, wsAt + o) + SHARPEN_EPS);
-            put(w, wAt + o, z);
-            max = Math.max(max, z);
+            put(w, wAt + o, VectorMath.log((get(ws, wsAt + o) + SHARPEN_EPS) / baseMax));
         }
-        float total = expShifted(w, wAt, 1f, max, w, wAt, n);
+        float total = expShifted(w, wAt, gamma, 0f, w, wAt, n);
         scaleInto(1f / total, w, wAt, w, wAt, n);
     }
 
@@ -1786,7 +1782,10 @@ public abstract sealed class SimdKernels implements Kernels
         long wAt = at(w, wOff, n);
         long dwAt = at(dw, dwOff, n);
         long dwsAt = at(dws, dwsOff, n);
-        float s = dotAt(w, wAt, dw, dwAt, n);
+        // s = s0 + r and z[i] = w[i] ((dw[i] - s0) - r), as in ScalarKernels
+        float s0 = dotAt(w, wAt, dw, dwAt, n);
+        float r = centredDot(w, wAt, dw, dwAt, s0, n);
+        float baseMax = scaledMax(ws, wsAt, 1f, n) + SHARPEN_EPS;
         int v = sp.length();
         int bound = n & -v;
         FloatVector dgamma = FloatVector.zero(sp);
@@ -1795,10 +1794,10 @@ public abstract sealed class SimdKernels implements Kernels
             long o = bytes(i);
             FloatVector base = FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS);
             FloatVector z = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER)
-                    .mul(FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER).sub(s));
+                    .mul(FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER).sub(s0).sub(r));
             FloatVector grad = FloatVector.fromMemorySegment(sp, dws, dwsAt + o, ORDER).add(z.mul(gamma).div(base));
-            // dws holds log(base) meanwhile
-            base.intoMemorySegment(dws, dwsAt + o, ORDER);
+            // dws holds log(base / baseMax) meanwhile
+            base.div(baseMax).intoMemorySegment(dws, dwsAt + o, ORDER);
             logAt(dws, dwsAt + o);
             dgamma = z.fma(FloatVector.fromMemorySegment(sp, dws, dwsAt + o, ORDER), dgamma);
             grad.intoMemorySegment(dws, dwsAt + o, ORDER);
@@ -1810,11 +1809,34 @@ public abstract sealed class SimdKernels implements Kernels
         for (; i < n; i++) {
             long o = bytes(i);
             float base = get(ws, wsAt + o) + SHARPEN_EPS;
-            float z = get(w, wAt + o) * (get(dw, dwAt + o) - s);
+            float z = get(w, wAt + o) * ((get(dw, dwAt + o) - s0) - r);
             put(dws, dwsAt + o, get(dws, dwsAt + o) + gamma * z / base);
-            dg += z * VectorMath.log(base);
+            dg += z * VectorMath.log(base / baseMax);
         }
         return dg;
+    }
+
+    /** {@code sum_i w[i] (dw[i] - c)}, lanes folded in the fixed order. */
+    private float centredDot(MemorySegment w, long wAt, MemorySegment dw, long dwAt, float c, int n) {
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        int bound = n & -v;
+        FloatVector acc = FloatVector.zero(sp);
+        int i = 0;
+        for (; i < bound; i += v) {
+            long o = bytes(i);
+            acc = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER)
+                    .fma(FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER).sub(c), acc);
+        }
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            acc = acc.add(acc.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        }
+        float sum = acc.lane(0);
+        for (; i < n; i++) {
+            long o = bytes(i);
+            sum += get(w, wAt + o) * (get(dw, dwAt + o) - c);
+        }
+        return sum;
     }
 
     // ---------------------------------------------------------------- memory read and write
