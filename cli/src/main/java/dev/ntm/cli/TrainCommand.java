@@ -78,9 +78,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Output folder for the checkpoint and curve.csv (default: runs/<task>-seed<seed>).")
     Path out;
 
-    @Option(names = "--checkpoint-every", description = "Also write a checkpoint every this many sequences (default: only at the end).",
-            defaultValue = "0")
+    @Option(names = "--checkpoint-every", description = "Also write a checkpoint every this many sequences "
+            + "(default: ${DEFAULT-VALUE}, not by sequences).", defaultValue = "0")
     long checkpointEvery;
+
+    @Option(names = "--checkpoint-seconds", description = "Write a checkpoint every this many seconds of training, "
+            + "0 for never (default: ${DEFAULT-VALUE}); one is also written after every evaluation that improves "
+            + "and at the end.", defaultValue = "" + TrainerOptions.DEFAULT_CHECKPOINT_SECONDS)
+    long checkpointSeconds;
 
     @Option(names = "--resume", description = "Continue a run from its training checkpoint.")
     Path resume;
@@ -113,7 +118,7 @@ final class TrainCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("runs", task.name() + "-seed" + seed);
         LearningRateSchedule schedule = LearningRateSchedule.parse(lrDecay);
         TrainerOptions options = new TrainerOptions(batch, threads, chunks, seed, kind, lr, clipping, maxSequences,
-                evalEvery, evalSize, 0.01, !noEarlyStop, policy, dir, checkpointEvery, schedule);
+                evalEvery, evalSize, 0.01, !noEarlyStop, policy, dir, checkpointEvery, checkpointSeconds, schedule);
         NtmConfig config = taskOptions.config(task);
         Curriculum plan = curriculum == null ? null : parseCurriculum(task, curriculum);
         try (Trainer trainer = resume != null

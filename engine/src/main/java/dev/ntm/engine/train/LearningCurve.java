@@ -5,17 +5,25 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
- * The learning curve as CSV, one row per evaluation: a resumed run appends to the same file
- * (its elapsed_s counts from the resume).
+ * The learning curve as CSV, one row per evaluation. A run that starts keeps the first rows of
+ * the curve it continues (none for a fresh run; for a resumed one, those its checkpoint counted)
+ * and rewrites the file with them, atomically, so that rows written after the checkpoint (by a
+ * run that was killed, or by its unscheduled last evaluation) are dropped: the file of a resumed
+ * run equals that of a run that never stopped, except for the wall-time column.
  * Columns: sequences, elapsed_s, train_cost_bits, train_bit_errors, eval_cost_bits,
  * eval_bit_errors, solved, max_length (the largest length of the range trained and evaluated on
  * since the last row, which a curriculum widens; empty for tasks without a length).
  */
 final class LearningCurve implements AutoCloseable {
+    /** File name inside the output folder. */
+    static final String FILE = "curve.csv";
     static final String HEADER = "sequences,elapsed_s,train_cost_bits,train_bit_errors,eval_cost_bits,eval_bit_errors,solved,max_length";
 
     private final BufferedWriter out;
@@ -24,15 +32,25 @@ final class LearningCurve implements AutoCloseable {
         this.out = out;
     }
 
-    static LearningCurve open(Path file) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        boolean fresh = !Files.exists(file) || Files.size(file) == 0;
-        BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        if (fresh) {
-            w.write(HEADER);
-            w.newLine();
+    /**
+     * Opens {@code file} for appending, after rewriting it with the header and the first
+     * {@code keepRows} rows of {@code source} (which may be {@code file} itself, or missing).
+     */
+    static LearningCurve open(Path file, Path source, long keepRows) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        List<String> kept = new ArrayList<>();
+        kept.add(HEADER);
+        if (keepRows > 0 && Files.isRegularFile(source)) {
+            List<String> lines = Files.readAllLines(source, StandardCharsets.UTF_8);
+            for (int i = 1; i < lines.size() && kept.size() <= keepRows; i++) {
+                kept.add(lines.get(i));
+            }
         }
+        Path tmp = parent.resolve(file.getFileName() + ".tmp");
+        Files.write(tmp, kept, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         return new LearningCurve(w);
     }
 
