@@ -71,8 +71,8 @@ final class EvalCommand implements Callable<Integer> {
         }
         long steps = rows.values().stream().mapToLong(Task::maxSteps).max().orElse(1);
         MemoryBudget.parameterBuffers(ck.config(), 1, "parameters")
-                .plus(new MemoryBudget.Need(0, threads * MemoryBudget.networkBytes(ck.config(), 32, steps),
-                        threads + " evaluation networks for " + steps + " steps"))
+                .plus(MemoryBudget.Need.offHeap(threads + " evaluation network(s) for " + steps + " steps",
+                        threads * MemoryBudget.networkBytes(ck.config(), 32, steps)))
                 .plus(MemoryBudget.sequences(ck.config(), count, steps, count + " sequences of up to " + steps + " steps"))
                 .require("this evaluation", "--count, --lengths or --threads");
         try (Arena arena = Arena.ofShared();

@@ -1,5 +1,9 @@
 package dev.ntm.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+import dev.ntm.engine.io.IoErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,12 +28,22 @@ public final class Main implements Runnable {
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException) {
-                cmd.getErr().println("ntm " + cmd.getCommandName() + ": " + ex.getMessage());
-                return 2;
+            String prefix = "ntm " + cmd.getCommandName() + ": ";
+            switch (ex) {
+                case IllegalArgumentException e -> cmd.getErr().println(prefix + e.getMessage());
+                case IOException e -> cmd.getErr().println(prefix + IoErrors.describe(e));
+                case UncheckedIOException e -> cmd.getErr().println(prefix + IoErrors.describe(e.getCause()));
+                default -> throw ex;
             }
-            throw ex;
+            return 2;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // a last resort: the memory estimates (MemoryBudget) should have refused the command before
+            System.err.println("ntm: out of memory (" + e.getMessage() + "); use smaller sizes or give the JVM more "
+                    + "(-Xmx through NTM_JAVA_OPTS)");
+            return 2;
+        }
     }
 }

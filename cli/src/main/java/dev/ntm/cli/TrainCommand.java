@@ -1,10 +1,12 @@
 package dev.ntm.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import dev.ntm.engine.NtmConfig;
+import dev.ntm.engine.io.IoErrors;
 import dev.ntm.engine.task.Curriculum;
 import dev.ntm.engine.task.Task;
 import dev.ntm.engine.task.VariableLengthTask;
@@ -17,15 +19,25 @@ import dev.ntm.engine.train.TrainingListener;
 import dev.ntm.kernels.KernelProvider;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code ntm train}: trains a task (copy by default) until solved and saves a checkpoint. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train an NTM on a task until it is solved (or --max-sequences), saving a checkpoint.")
+        description = "Train an NTM on a task until it is solved (or --max-sequences), saving a checkpoint.",
+        exitCodeListHeading = "Exit status:%n",
+        exitCodeList = {"0:finished (solved or --max-sequences)", "2:bad option or input/output error",
+                "3:stopped on non-finite values", "4:the final checkpoint could not be written (the last good one is "
+                + "named)", "130:stopped by Ctrl-C (SIGINT) after writing a checkpoint",
+                "143:stopped by SIGTERM after writing a checkpoint"})
 final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     TaskOptions taskOptions;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--batch", description = "Sequences per batch (default: ${DEFAULT-VALUE}).", defaultValue = "1")
     int batch;
@@ -75,8 +87,13 @@ final class TrainCommand implements Callable<Integer> {
             defaultValue = "stop")
     String onNonFinite;
 
-    @Option(names = "--out", description = "Output folder for the checkpoint and curve.csv (default: runs/<task>-seed<seed>).")
+    @Option(names = "--out", description = "Output folder for the checkpoint, curve.csv and run.json (default: the "
+            + "folder of the --resume checkpoint, else runs/<task>-<optimizer>-b<batch>-seed<seed>).")
     Path out;
+
+    @Option(names = "--overwrite", description = "Replace the run already in the output folder (without it, such a "
+            + "folder is refused unless the run is resumed).")
+    boolean overwrite;
 
     @Option(names = "--checkpoint-every", description = "Also write a checkpoint every this many sequences "
             + "(default: ${DEFAULT-VALUE}, not by sequences).", defaultValue = "0")
@@ -115,18 +132,25 @@ final class TrainCommand implements Callable<Integer> {
         };
         int threads = threadsOption != null ? threadsOption : Runtime.getRuntime().availableProcessors();
         Task task = taskOptions.task();
-        Path dir = out != null ? out : Path.of("runs", task.name() + "-seed" + seed);
+        Path dir = out != null ? out
+                : resume != null ? resumeFolder(resume)
+                : Path.of("runs", task.name() + "-" + kind.id() + "-b" + batch + "-seed" + seed);
         LearningRateSchedule schedule = LearningRateSchedule.parse(lrDecay);
         TrainerOptions options = new TrainerOptions(batch, threads, chunks, seed, kind, lr, clipping, maxSequences,
                 evalEvery, evalSize, 0.01, !noEarlyStop, policy, dir, checkpointEvery, checkpointSeconds, schedule);
         NtmConfig config = taskOptions.config(task);
         Curriculum plan = curriculum == null ? null : parseCurriculum(task, curriculum);
+        boolean continuing = resume != null && resumeFolder(resume).toAbsolutePath().normalize()
+                .equals(dir.toAbsolutePath().normalize());
         try (Trainer trainer = resume != null
                 ? Trainer.resume(resume, task, plan, options, KernelProvider.get())
-                : new Trainer(config, task, options, KernelProvider.get())) {
+                : new Trainer(config, task, options, KernelProvider.get());
+             RunFolder folder = RunFolder.open(dir, continuing, overwrite);
+             StopSignals signals = StopSignals.install(trainer::requestStop)) {
             if (resume == null) {
                 trainer.setCurriculum(plan);
             }
+            folder.record(RunRecord.of(spec.commandLine().getParseResult().originalArgs(), trainer, resume));
             System.out.printf(Locale.ROOT, "training %s (%s) on %s%n", task.name(), task.describe(), trainer.config());
             System.out.printf(Locale.ROOT, "%s, lr %s%s, batch %d, clip %s, %d thread(s), seed %d, kernels %s; output %s%n",
                     kind.id(), lr, schedule.isConstant() ? "" : " (decay " + schedule + ")", batch, clipping, threads,
@@ -142,7 +166,8 @@ final class TrainCommand implements Callable<Integer> {
             progress.finish();
             Trainer.Evaluation e = s.lastEvaluation();
             System.out.printf(Locale.ROOT, "%s after %,d sequences in %.1f s (%,.0f sequences/s)%n",
-                    s.solved() ? "SOLVED" : "not solved", trainer.sequences(), s.trainingSeconds(), s.sequencesPerSecond());
+                    s.solved() ? "SOLVED" : s.stopped() ? "stopped" : "not solved", trainer.sequences(),
+                    s.trainingSeconds(), s.sequencesPerSecond());
             if (e != null) {
                 System.out.printf(Locale.ROOT, "last evaluation: %.4f bits/sequence, %.4f bit errors/sequence over %d sequences%n",
                         e.costBits(), e.bitErrorsPerSequence(), e.sequences());
@@ -150,8 +175,20 @@ final class TrainCommand implements Callable<Integer> {
             if (s.skippedBatches() > 0) {
                 System.out.printf(Locale.ROOT, "skipped %d batches with non-finite values%n", s.skippedBatches());
             }
-            System.out.println("checkpoint: " + dir.resolve(Trainer.CHECKPOINT_FILE));
+            Path checkpoint = dir.resolve(Trainer.CHECKPOINT_FILE);
             System.out.println("learning curve: " + dir.resolve("curve.csv"));
+            if (s.checkpointFailure() != null) {
+                System.err.println("ntm train: could not write the final checkpoint: "
+                        + IoErrors.describe(s.checkpointFailure()) + "; " + (s.checkpointSequences() >= 0
+                        ? checkpoint + " holds the run at " + String.format(Locale.ROOT, "%,d", s.checkpointSequences())
+                        + " sequences" : "no checkpoint of this run was written"));
+                return 4;
+            }
+            System.out.println("checkpoint: " + checkpoint);
+            if (s.stopped()) {
+                System.out.println("resume with: ntm train --resume " + checkpoint + " (and the same options)");
+                return signals.status() != 0 ? signals.status() : 130;
+            }
             return 0;
         } catch (Trainer.NonFiniteException e) {
             System.err.println();
@@ -159,6 +196,12 @@ final class TrainCommand implements Callable<Integer> {
             System.err.println("Lower the learning rate, clip harder (--clip), or use --on-nonfinite skip.");
             return 3;
         }
+    }
+
+    /** The folder of a checkpoint to resume from. */
+    private static Path resumeFolder(Path checkpoint) {
+        Path parent = checkpoint.toAbsolutePath().getParent();
+        return parent != null ? parent : Path.of(".");
     }
 
     static Curriculum parseCurriculum(Task task, String spec) {
@@ -238,6 +281,17 @@ final class TrainCommand implements Callable<Integer> {
             if (!quiet) {
                 System.out.println("  -> " + c);
             }
+        }
+
+        @Override
+        public void checkpointFailed(Trainer trainer, Path file, IOException error, long previousSequences) {
+            if (lineOpen) {
+                System.out.println();
+                lineOpen = false;
+            }
+            System.err.println("ntm train: could not write checkpoint: " + IoErrors.describe(error) + "; "
+                    + (previousSequences >= 0 ? "the previous one (" + String.format(Locale.ROOT, "%,d", previousSequences)
+                    + " sequences) stays" : "no earlier checkpoint of this run") + "; training goes on");
         }
 
         void finish() {

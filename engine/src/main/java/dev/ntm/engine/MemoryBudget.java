@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 import dev.ntm.engine.layout.ParamLayout;
 
@@ -30,48 +32,77 @@ public final class MemoryBudget {
     }
 
     /**
-     * An estimate: bytes of Java heap and of native memory, and what they are for.
+     * An estimate: named parts, each some bytes of Java heap or of native memory.
      *
-     * @param what a few words naming the parts, for the message
+     * @param parts what the memory is for, in the order added
      */
-    public record Need(double heapBytes, double nativeBytes, String what) {
+    public record Need(List<Part> parts) {
 
-        /** Both needs added. */
+        /** One part: {@code bytes} of heap ({@code heap}) or native memory, for {@code what}. */
+        public record Part(String what, double bytes, boolean heap) {
+        }
+
+        /** A need of one part. */
+        public static Need heap(String what, double bytes) {
+            return new Need(List.of(new Part(what, bytes, true)));
+        }
+
+        /** A need of one part. */
+        public static Need offHeap(String what, double bytes) {
+            return new Need(List.of(new Part(what, bytes, false)));
+        }
+
+        /** Both needs' parts. */
         public Need plus(Need o) {
-            return new Need(heapBytes + o.heapBytes, nativeBytes + o.nativeBytes,
-                    what.isEmpty() ? o.what : o.what.isEmpty() ? what : what + ", " + o.what);
+            List<Part> all = new ArrayList<>(parts);
+            all.addAll(o.parts);
+            return new Need(List.copyOf(all));
+        }
+
+        /** Bytes of heap ({@code heap}) or of native memory. */
+        public double bytes(boolean heap) {
+            return parts.stream().filter(p -> p.heap == heap).mapToDouble(Part::bytes).sum();
         }
 
         /**
-         * Throws when the need does not fit the heap or the available native memory.
+         * Throws when the need does not fit the heap or the available native memory, with the
+         * estimate, its largest parts and the limit, on one line.
          *
          * @param action what needs it, e.g. "this training run"
          * @param reduce what the user can make smaller, e.g. "--hidden, --memory or --batch"
          */
         public void require(String action, String reduce) {
             long heap = heapLimit();
-            if (heapBytes > heap * USABLE) {
+            if (bytes(true) > heap * USABLE) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
                         "%s needs about %s of Java heap (%s) but the heap limit is %s (-Xmx, e.g. through "
-                                + "NTM_JAVA_OPTS); reduce %s", action, bytes(heapBytes), what, bytes(heap), reduce));
+                                + "NTM_JAVA_OPTS); reduce %s", action, format(bytes(true)), describe(true), format(heap),
+                        reduce));
             }
             long available = nativeAvailable();
-            if (nativeBytes > available * USABLE) {
+            if (bytes(false) > available * USABLE) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
                         "%s needs about %s of native memory (%s) but %s are available; reduce %s",
-                        action, bytes(nativeBytes), what, bytes(available), reduce));
+                        action, format(bytes(false)), describe(false), format(available), reduce));
             }
+        }
+
+        private String describe(boolean heap) {
+            return parts.stream().filter(p -> p.heap == heap && p.bytes > 0)
+                    .sorted((x, y) -> Double.compare(y.bytes, x.bytes))
+                    .map(p -> p.what + " " + MemoryBudget.format(p.bytes))
+                    .collect(Collectors.joining(", "));
         }
     }
 
     /** Native bytes of the parameters and of {@code buffers - 1} more buffers of the same layout. */
     public static Need parameterBuffers(NtmConfig config, int buffers, String what) {
-        return new Need(0, 4.0 * ParamLayout.of(config).size() * buffers, what);
+        return Need.offHeap(what, 4.0 * ParamLayout.of(config).size() * buffers);
     }
 
     /** Heap bytes of {@code arrays} float arrays of the parameter layout's size. */
     public static Need parameterArrays(NtmConfig config, int arrays, String what) {
-        return new Need(4.0 * ParamLayout.of(config).size() * arrays, 0, what);
+        return Need.heap(what, 4.0 * ParamLayout.of(config).size() * arrays);
     }
 
     /**
@@ -85,14 +116,15 @@ public final class MemoryBudget {
     /** Native bytes of an inference session of {@code batch} sequences (its state and a copy of the weights). */
     public static Need session(NtmConfig c, int batch) {
         double tape = 4.0 * tapeFloats(c, batch, 2, 1, false);
-        return new Need(0, tape + 4.0 * ParamLayout.of(c).size(), "the state of " + batch + " sequences");
+        return Need.offHeap("the state of " + batch + " sequences and a copy of the weights",
+                tape + 4.0 * ParamLayout.of(c).size());
     }
 
     /** Heap bytes of {@code count} sequences of up to {@code steps} steps with X inputs and Y targets. */
     public static Need sequences(NtmConfig c, double count, long steps, String what) {
         // inputs, targets and mask per step, plus the arrays' and record's headers
         double perSequence = 4.0 * steps * (c.inputSize() + c.outputSize() + 1) + 96;
-        return new Need(count * (perSequence + 8), 0, what);
+        return Need.heap(what, count * (perSequence + 8));
     }
 
     /** Floats of the tape of {@code batch} sequences, {@code slots} step rows and {@code memSlots} memories. */
@@ -168,7 +200,7 @@ public final class MemoryBudget {
     }
 
     /** Bytes as text: 512 B, 3.4 MB, 21.9 GB. */
-    static String bytes(double b) {
+    static String format(double b) {
         List<String> units = List.of("B", "KB", "MB", "GB", "TB", "PB", "EB");
         int u = 0;
         while (b >= 1000 && u < units.size() - 1) {

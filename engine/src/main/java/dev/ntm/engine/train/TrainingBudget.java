@@ -23,9 +23,9 @@ final class TrainingBudget {
         int evalWorkers = options.threads();
         double evalNetworks = evalWorkers * MemoryBudget.networkBytes(config, Evaluator.BLOCK, steps);
         return MemoryBudget.parameterBuffers(config, 1 + chunks + moments,
-                        "parameters, " + chunks + " chunk gradients and " + moments + " optimiser moments")
-                .plus(new MemoryBudget.Need(0, chunkNetworks + evalNetworks, "activations of " + chunks
-                        + " chunk networks and " + evalWorkers + " evaluation networks for " + steps + " steps"))
+                        "parameters, " + chunks + " chunk gradient(s) and " + moments + " optimiser moments")
+                .plus(MemoryBudget.Need.offHeap(chunks + " chunk network(s) for " + steps + " steps", chunkNetworks))
+                .plus(MemoryBudget.Need.offHeap(evalWorkers + " evaluation network(s)", evalNetworks))
                 .plus(MemoryBudget.parameterArrays(config, 1 + moments, "parameter arrays"))
                 .plus(MemoryBudget.sequences(config, options.batch() + options.evalSize(), steps,
                         "a batch and an evaluation set of sequences"));
