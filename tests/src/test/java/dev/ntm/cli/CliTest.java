@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -18,27 +15,13 @@ import org.junit.jupiter.api.io.TempDir;
 /** The command line: real runs of train/eval/trace/tasks, and clear errors with non-zero exits. */
 class CliTest {
 
-    private record Run(int status, String out, String err) { }
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = Main.run(args);
-            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void tasksListsEveryTaskWithItsShape() {
-        Run r = run("tasks");
+        CliRun r = run("tasks");
         assertEquals(0, r.status());
         for (String t : new String[] {"copy", "repeat-copy", "associative-recall", "dynamic-ngrams", "priority-sort"}) {
             assertTrue(r.out().contains(t), "missing " + t + " in\n" + r.out());
@@ -47,7 +30,7 @@ class CliTest {
 
     @Test
     void trainEvalAndTraceWorkTogether(@TempDir Path dir) throws Exception {
-        Run train = run("train", "--task", "copy", "--max-length", "3", "--memory", "16x6", "--hidden", "16",
+        CliRun train = run("train", "--task", "copy", "--max-length", "3", "--memory", "16x6", "--hidden", "16",
                 "--max-sequences", "40", "--eval-every", "20", "--eval-size", "10", "--out", dir.toString(), "--quiet");
         assertEquals(0, train.status(), train.err());
         assertTrue(train.out().contains("not solved after 40 sequences") || train.out().contains("SOLVED"), train.out());
@@ -55,12 +38,12 @@ class CliTest {
         assertEquals(16, Checkpoint.load(ck).config().memoryRows());
         assertEquals(3, Files.readAllLines(dir.resolve("curve.csv")).size(), "header + 2 evaluations");
 
-        Run eval = run("eval", "--checkpoint", ck.toString(), "--task", "copy", "--lengths", "2,5", "--count", "5");
+        CliRun eval = run("eval", "--checkpoint", ck.toString(), "--task", "copy", "--lengths", "2,5", "--count", "5");
         assertEquals(0, eval.status(), eval.err());
         assertTrue(eval.out().lines().anyMatch(l -> l.trim().startsWith("5 ")), eval.out());
 
         Path trace = dir.resolve("t.safetensors");
-        Run tr = run("trace", "--checkpoint", ck.toString(), "--task", "copy", "--length", "3", "--out", trace.toString());
+        CliRun tr = run("trace", "--checkpoint", ck.toString(), "--task", "copy", "--length", "3", "--out", trace.toString());
         assertEquals(0, tr.status(), tr.err());
         TraceFile.Trace t = TraceFile.read(trace);
         assertEquals(7, t.steps());
@@ -73,7 +56,7 @@ class CliTest {
         String[] common = {"train", "--task", "copy", "--max-length", "3", "--memory", "16x6", "--hidden", "16",
                 "--eval-every", "10", "--eval-size", "5", "--out", dir.toString(), "--quiet"};
         assertEquals(0, run(concat(common, "--max-sequences", "10")).status());
-        Run resumed = run(concat(common, "--max-sequences", "20", "--resume", dir.resolve("checkpoint.safetensors").toString()));
+        CliRun resumed = run(concat(common, "--max-sequences", "20", "--resume", dir.resolve("checkpoint.safetensors").toString()));
         assertEquals(0, resumed.status(), resumed.err());
         assertTrue(resumed.out().contains("resumed from"), resumed.out());
         assertTrue(resumed.out().contains("after 20 sequences"), resumed.out());
@@ -87,7 +70,7 @@ class CliTest {
 
     @Test
     void badOptionsGetAClearMessageAndANonZeroExit(@TempDir Path dir) {
-        Run r = run("train", "--batch", "0", "--out", dir.toString());
+        CliRun r = run("train", "--batch", "0", "--out", dir.toString());
         assertNotEquals(0, r.status());
         assertTrue(r.err().contains("batch must be in 1..4096"), r.err());
 

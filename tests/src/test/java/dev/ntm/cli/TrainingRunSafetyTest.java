@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,22 +34,8 @@ class TrainingRunSafetyTest {
     static final List<String> SMALL = List.of("train", "--task", "copy", "--max-length", "3", "--memory", "16x6",
             "--hidden", "16", "--eval-every", "100", "--eval-size", "20", "--threads", "1", "--quiet");
 
-    record Run(int status, String out, String err) { }
-
-    static Run run(List<String> args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = Main.run(args.toArray(String[]::new));
-            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static CliRun run(List<String> args) {
+        return CliRun.of(args.toArray(String[]::new));
     }
 
     static List<String> with(List<String> base, String... more) {
@@ -134,10 +117,10 @@ class TrainingRunSafetyTest {
 
     /** Resumes {@code dir} to {@code total} sequences and trains a fresh run to the same count in {@code fresh}. */
     static void resumeAndCompare(Path dir, Path fresh, long total, String... extra) throws IOException {
-        Run resumed = run(with(with(SMALL, extra), "--max-sequences", Long.toString(total), "--out", dir.toString(),
+        CliRun resumed = run(with(with(SMALL, extra), "--max-sequences", Long.toString(total), "--out", dir.toString(),
                 "--resume", dir.resolve("checkpoint.safetensors").toString()));
         assertEquals(0, resumed.status(), resumed.err());
-        Run whole = run(with(with(SMALL, extra), "--max-sequences", Long.toString(total), "--out", fresh.toString()));
+        CliRun whole = run(with(with(SMALL, extra), "--max-sequences", Long.toString(total), "--out", fresh.toString()));
         assertEquals(0, whole.status(), whole.err());
         assertSameRun(fresh, dir);
     }
@@ -181,7 +164,7 @@ class TrainingRunSafetyTest {
         // the repro, scaled down: stop at 250 (evaluations every 100), resume to 800
         String[] plan = {"--curriculum", "1:1:8"};
         Path dir = tmp.resolve("c");
-        Run first = run(with(with(SMALL, plan), "--max-sequences", "250", "--out", dir.toString()));
+        CliRun first = run(with(with(SMALL, plan), "--max-sequences", "250", "--out", dir.toString()));
         assertEquals(0, first.status(), first.err());
         assertEquals(4, Files.readAllLines(dir.resolve("curve.csv")).size(), "header, 100, 200 and the stop at 250");
         resumeAndCompare(dir, tmp.resolve("a"), 800, plan);
@@ -195,7 +178,7 @@ class TrainingRunSafetyTest {
         Path dir = tmp.resolve("run");
         assertEquals(0, run(with(SMALL, "--max-sequences", "100", "--out", dir.toString())).status());
         byte[] checkpoint = Files.readAllBytes(dir.resolve("checkpoint.safetensors"));
-        Run again = run(with(SMALL, "--max-sequences", "100", "--seed", "2", "--out", dir.toString()));
+        CliRun again = run(with(SMALL, "--max-sequences", "100", "--seed", "2", "--out", dir.toString()));
         assertEquals(2, again.status());
         assertTrue(again.err().contains("already holds a run") && again.err().contains("--overwrite"), again.err());
         assertArrayEquals(checkpoint, Files.readAllBytes(dir.resolve("checkpoint.safetensors")), "left as it was");
@@ -212,7 +195,7 @@ class TrainingRunSafetyTest {
                 Thread.sleep(20);
             }
             awaitLines(p, dir.resolve("curve.csv"), 3, log);
-            Run second = run(with(SMALL, "--max-sequences", "100", "--out", dir.toString(), "--overwrite"));
+            CliRun second = run(with(SMALL, "--max-sequences", "100", "--out", dir.toString(), "--overwrite"));
             assertEquals(2, second.status());
             assertTrue(second.err().contains("is in use by another training run (pid " + p.pid() + ")"), second.err());
             assertEquals(1, second.err().lines().count(), second.err());
@@ -247,7 +230,7 @@ class TrainingRunSafetyTest {
         Path ck = dir.resolve("checkpoint.safetensors");
         byte[] before = Files.readAllBytes(ck);
         for (List<String> extra : List.of(List.<String>of(), List.of("--overwrite"))) {
-            Run r = run(with(with(List.of("trace", "--checkpoint", ck.toString(), "--task", "copy", "--length", "2",
+            CliRun r = run(with(with(List.of("trace", "--checkpoint", ck.toString(), "--task", "copy", "--length", "2",
                     "--out", ck.toString()), extra.toArray(String[]::new))));
             assertEquals(2, r.status());
             assertTrue(r.err().contains("is a checkpoint, which this command never replaces"), r.err());
@@ -255,7 +238,7 @@ class TrainingRunSafetyTest {
         assertArrayEquals(before, Files.readAllBytes(ck));
         Path other = tmp.resolve("notes.txt");
         Files.writeString(other, "mine");
-        Run r = run(List.of("trace", "--checkpoint", ck.toString(), "--task", "copy", "--length", "2", "--out",
+        CliRun r = run(List.of("trace", "--checkpoint", ck.toString(), "--task", "copy", "--length", "2", "--out",
                 other.toString()));
         assertEquals(2, r.status());
         assertTrue(r.err().contains("already exists; pass --overwrite"), r.err());
@@ -272,7 +255,7 @@ class TrainingRunSafetyTest {
         assumeTrue(mount.waitFor() == 0, "needs a small tmpfs (mount as root)");
         try {
             Path dir = mnt.resolve("run");
-            Run r = run(with(SMALL, "--max-sequences", "400", "--checkpoint-every", "100", "--checkpoint-seconds", "0",
+            CliRun r = run(with(SMALL, "--max-sequences", "400", "--checkpoint-every", "100", "--checkpoint-seconds", "0",
                     "--out", dir.toString()));
             long size = Files.size(dir.resolve("checkpoint.safetensors"));
             assumeTrue(size > 45_000, "the checkpoint is too small (" + size + " B) to fill the disk");
