@@ -12,6 +12,8 @@ module dev.ntm.engine {
     requires transitive dev.ntm.kernels;
     // JitWarmUp watches the JIT compiler's activity
     requires java.management;
+    // MemoryBudget reads the physical memory size (com.sun.management.OperatingSystemMXBean)
+    requires jdk.management;
 
     exports dev.ntm.engine;
     exports dev.ntm.engine.api;

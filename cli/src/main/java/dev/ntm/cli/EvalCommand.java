@@ -3,14 +3,19 @@ package dev.ntm.cli;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import dev.ntm.engine.MemoryBudget;
 import dev.ntm.engine.io.Checkpoint;
 import dev.ntm.engine.task.DynamicNGramsTask;
 import dev.ntm.engine.task.NGramBayesPredictor;
 import dev.ntm.engine.task.Task;
+import dev.ntm.engine.train.Evaluator;
+import dev.ntm.engine.train.Threads;
 import dev.ntm.engine.train.Trainer;
 import dev.ntm.engine.util.SplitMix64;
 import dev.ntm.kernels.Buffers;
@@ -40,11 +45,15 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "12345", description = "Seed of the evaluation data (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", defaultValue = "1", description = "Worker threads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", defaultValue = "1", description = "Worker threads, 1..256 (default: ${DEFAULT-VALUE}).")
     int threads;
 
     @Override
     public Integer call() throws Exception {
+        Threads.check(threads);
+        if (count < 1) {
+            throw new IllegalArgumentException("--count must be >= 1, got " + count);
+        }
         Checkpoint.Loaded ck = Checkpoint.load(checkpoint);
         Task base = taskOptions.task();
         if (base.inputSize() != ck.config().inputSize() || base.outputSize() != ck.config().outputSize()) {
@@ -52,7 +61,22 @@ final class EvalCommand implements Callable<Integer> {
                     + ck.config().outputSize() + " but task " + base.name() + " needs X=" + base.inputSize() + ", Y="
                     + base.outputSize() + " (pass the task it was trained on with --task)");
         }
-        try (Arena arena = Arena.ofShared()) {
+        Map<String, Task> rows = new LinkedHashMap<>();
+        if (lengths == null || lengths.isEmpty()) {
+            rows.put("all", base);
+        } else {
+            for (int len : lengths) {
+                rows.put(Integer.toString(len), taskOfLength(len));
+            }
+        }
+        long steps = rows.values().stream().mapToLong(Task::maxSteps).max().orElse(1);
+        MemoryBudget.parameterBuffers(ck.config(), 1, "parameters")
+                .plus(MemoryBudget.Need.offHeap(threads + " evaluation network(s) for " + steps + " steps",
+                        threads * MemoryBudget.networkBytes(ck.config(), 32, steps)))
+                .plus(MemoryBudget.sequences(ck.config(), count, steps, count + " sequences of up to " + steps + " steps"))
+                .require("this evaluation", "--count, --lengths or --threads");
+        try (Arena arena = Arena.ofShared();
+             Evaluator evaluator = new Evaluator(ck.config(), KernelProvider.get(), threads)) {
             float[] p = ck.params();
             MemorySegment params = Buffers.allocate(arena, p.length);
             Buffers.copy(p, 0, params, 0, p.length);
@@ -60,19 +84,22 @@ final class EvalCommand implements Callable<Integer> {
                     KernelProvider.get().name());
             System.out.printf(Locale.ROOT, "%10s %16s %18s%s%n", "length", "cost bits/seq", "bit errors/seq",
                     base instanceof DynamicNGramsTask ? "   Bayes optimum bits/seq" : "");
-            if (lengths == null || lengths.isEmpty()) {
-                row("all", base, params, ck);
-            } else {
-                for (int len : lengths) {
-                    row(Integer.toString(len), taskOptions.taskOfLength(len), params, ck);
-                }
+            for (Map.Entry<String, Task> row : rows.entrySet()) {
+                row(row.getKey(), row.getValue(), params, evaluator);
             }
         }
         return 0;
     }
 
-    private void row(String label, Task task, MemorySegment params, Checkpoint.Loaded ck) {
-        Trainer.Evaluation e = Trainer.evaluate(ck.config(), KernelProvider.get(), params, task, count, seed, threads);
+    private Task taskOfLength(int length) {
+        if (length < 1) {
+            throw new IllegalArgumentException("--lengths must be >= 1, got " + length);
+        }
+        return taskOptions.taskOfLength(length);
+    }
+
+    private void row(String label, Task task, MemorySegment params, Evaluator evaluator) {
+        Trainer.Evaluation e = evaluator.evaluate(params, task, count, seed);
         String extra = "";
         if (task instanceof DynamicNGramsTask ngrams) {
             double bayes = new NGramBayesPredictor(ngrams).meanCostBits(ngrams, new SplitMix64(seed), count);

@@ -2,10 +2,13 @@ package dev.ntm.cli;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 
 import dev.ntm.cli.viz.Curve;
+import dev.ntm.engine.io.IoErrors;
 import dev.ntm.engine.io.Safetensors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -38,7 +41,11 @@ public final class Main implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             int status = exitCode(ex);
             String message = ex.getMessage() != null ? ex.getMessage() : ex.toString();
-            if (status == ExitCodes.FAILURE && !(ex instanceof IOException)) {
+            if (ex instanceof IOException e) {
+                message = IoErrors.describe(e);
+            } else if (ex instanceof UncheckedIOException e) {
+                message = IoErrors.describe(e.getCause());
+            } else if (status == ExitCodes.FAILURE) {
                 message = "internal error: " + ex;
                 if (Boolean.getBoolean("ntm.stacktrace")) {
                     ex.printStackTrace(cmd.getErr());
@@ -49,7 +56,14 @@ public final class Main implements Runnable {
             cmd.getErr().println("ntm " + cmd.getCommandName() + ": " + message);
             return status;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // a last resort: the memory estimates (MemoryBudget) should have refused the command before
+            System.err.println("ntm: out of memory (" + e.getMessage() + "); use smaller sizes or give the JVM more "
+                    + "(-Xmx through NTM_JAVA_OPTS)");
+            return 2;
+        }
     }
 
     /** The command tree, every command with the same {@code --version}. */
@@ -64,11 +78,14 @@ public final class Main implements Runnable {
 
     /** The exit status of an exception that ended a command ({@link ExitCodes}). */
     static int exitCode(Throwable ex) {
+        if (ex instanceof UncheckedIOException u) {
+            ex = u.getCause();
+        }
         if (ex instanceof CommandLine.ParameterException || ex instanceof IllegalArgumentException) {
             return ExitCodes.USAGE;
         }
         if (ex instanceof NoSuchFileException || ex instanceof FileNotFoundException
-                || ex instanceof AccessDeniedException || ex instanceof Safetensors.FormatException
+                || ex instanceof AccessDeniedException || ex instanceof FileSystemException || ex instanceof Safetensors.FormatException
                 || ex instanceof Curve.CurveFormatException) {
             return ExitCodes.INPUT_FILE;
         }

@@ -86,6 +86,16 @@ final class ProgressPrinter implements TrainingListener {
         println("  -> " + c);
     }
 
+    /** A periodic checkpoint could not be written: said on standard error; training goes on. */
+    @Override
+    public void checkpointFailed(Trainer trainer, java.nio.file.Path file, java.io.IOException error,
+                                 long previousSequences) {
+        finish();
+        System.err.println("ntm train: could not write checkpoint: " + dev.ntm.engine.io.IoErrors.describe(error) + "; "
+                + (previousSequences >= 0 ? String.format(Locale.ROOT, "the previous one (%,d sequences) stays",
+                previousSequences) : "no earlier checkpoint of this run") + "; training goes on");
+    }
+
     /** Ends the live line, if one is open. */
     void finish() {
         if (lineOpen) {

@@ -1,5 +1,6 @@
 package dev.ntm.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -7,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import dev.ntm.cli.viz.TraceFigures;
+import dev.ntm.engine.MemoryBudget;
 import dev.ntm.engine.NtmConfig;
 import dev.ntm.engine.io.Checkpoint;
 import dev.ntm.engine.io.TraceFile;
@@ -51,8 +53,22 @@ final class TraceCommand implements Callable<Integer> {
     @Option(names = "--no-memory", description = "Leave out the [T+1, N, M] memory tensor.")
     boolean noMemory;
 
+    @Option(names = "--overwrite", description = "Replace an existing file that is not a trace (--out) or not a "
+            + "checkpoint (--save-checkpoint); a checkpoint is never replaced by a trace.")
+    boolean overwrite;
+
     @Override
     public Integer call() throws Exception {
+        OutputGuard.check(out, "--out", TraceFile.FORMAT, overwrite);
+        if (saveCheckpoint != null) {
+            if (saveCheckpoint.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
+                throw new IllegalArgumentException("--save-checkpoint and --out name the same file " + out);
+            }
+            if (Files.exists(saveCheckpoint) && !overwrite) {
+                throw new IllegalArgumentException("--save-checkpoint " + saveCheckpoint + " already exists; pass "
+                        + "--overwrite to replace it or choose another file name");
+            }
+        }
         Task task = length != null ? taskOptions.taskOfLength(length) : taskOptions.task();
         NtmConfig config;
         float[] params;
@@ -70,6 +86,13 @@ final class TraceCommand implements Callable<Integer> {
         if (length != null) {
             meta.put("length", Integer.toString(length));
         }
+        long steps = task.maxSteps();
+        MemoryBudget.parameterArrays(config, 3, "parameters and their gradients")
+                .plus(MemoryBudget.Need.offHeap("the network's activations", MemoryBudget.networkBytes(config, 1, steps)))
+                .plus(MemoryBudget.Need.heap("the trace of " + steps + " steps", 4.0 * (steps + 1)
+                        * (config.outputSize() + config.heads() * (double) config.memoryRows()
+                        + (noMemory ? 0 : (double) config.memoryRows() * config.memoryWidth()))))
+                .require("this trace", "--length" + (noMemory ? "" : " or pass --no-memory"));
         meta.put("model", checkpoint != null ? checkpoint.toString() : "fresh model, seed " + modelSeed);
         TraceFile.Trace trace = SequenceTracer.trace(config, params, task, seed, !noMemory, meta);
         TraceFile.write(out, trace);

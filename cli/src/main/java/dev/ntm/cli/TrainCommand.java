@@ -1,11 +1,13 @@
 package dev.ntm.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import dev.ntm.engine.NtmConfig;
+import dev.ntm.engine.io.IoErrors;
 import dev.ntm.engine.task.Curriculum;
 import dev.ntm.engine.task.Task;
 import dev.ntm.engine.task.VariableLengthTask;
@@ -17,16 +19,27 @@ import dev.ntm.engine.train.TrainerOptions;
 import dev.ntm.kernels.KernelProvider;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code ntm train}: trains a task (copy by default) until solved and saves a checkpoint. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train an NTM on a task until it is solved (or --max-sequences), saving a checkpoint.",
-                "The model, the tasks, \"solved\" and the checkpoint format: docs/SPEC.md (sections 1-6)."})
+                "The model, the tasks, \"solved\" and the checkpoint format: docs/SPEC.md (sections 1-6)."},
+        exitCodeListHeading = "Exit status:%n",
+        exitCodeList = {"0:finished (solved or --max-sequences)", "2:bad option or value",
+                "3:an input file is missing or unreadable", "4:stopped on non-finite values, or the final "
+                + "checkpoint could not be written (the last good one is named)",
+                "130:stopped by Ctrl-C (SIGINT) after writing a checkpoint",
+                "143:stopped by SIGTERM after writing a checkpoint"})
 final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     TaskOptions taskOptions;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--batch", description = "Sequences per batch (default: ${DEFAULT-VALUE}).", defaultValue = "1")
     int batch;
@@ -76,12 +89,22 @@ final class TrainCommand implements Callable<Integer> {
             defaultValue = "stop")
     String onNonFinite;
 
-    @Option(names = "--out", description = "Output folder for the checkpoint and curve.csv (default: runs/<task>-seed<seed>).")
+    @Option(names = "--out", description = "Output folder for the checkpoint, curve.csv and run.json (default: the "
+            + "folder of the --resume checkpoint, else runs/<task>-<optimizer>-b<batch>-seed<seed>).")
     Path out;
 
-    @Option(names = "--checkpoint-every", description = "Also write a checkpoint every this many sequences (default: only at the end).",
-            defaultValue = "0")
+    @Option(names = "--overwrite", description = "Replace the run already in the output folder (without it, such a "
+            + "folder is refused unless the run is resumed).")
+    boolean overwrite;
+
+    @Option(names = "--checkpoint-every", description = "Also write a checkpoint every this many sequences "
+            + "(default: ${DEFAULT-VALUE}, not by sequences).", defaultValue = "0")
     long checkpointEvery;
+
+    @Option(names = "--checkpoint-seconds", description = "Write a checkpoint every this many seconds of training, "
+            + "0 for never (default: ${DEFAULT-VALUE}); one is also written after every evaluation that improves "
+            + "and at the end.", defaultValue = "" + TrainerOptions.DEFAULT_CHECKPOINT_SECONDS)
+    long checkpointSeconds;
 
     @Option(names = "--resume", description = "Continue a run from its training checkpoint.")
     Path resume;
@@ -112,18 +135,25 @@ final class TrainCommand implements Callable<Integer> {
         };
         int threads = threadsOption != null ? threadsOption : Runtime.getRuntime().availableProcessors();
         Task task = taskOptions.task();
-        Path dir = out != null ? out : Path.of("runs", task.name() + "-seed" + seed);
+        Path dir = out != null ? out
+                : resume != null ? resumeFolder(resume)
+                : Path.of("runs", task.name() + "-" + kind.id() + "-b" + batch + "-seed" + seed);
         LearningRateSchedule schedule = LearningRateSchedule.parse(lrDecay);
         TrainerOptions options = new TrainerOptions(batch, threads, chunks, seed, kind, lr, clipping, maxSequences,
-                evalEvery, evalSize, 0.01, !noEarlyStop, policy, dir, checkpointEvery, schedule);
+                evalEvery, evalSize, 0.01, !noEarlyStop, policy, dir, checkpointEvery, checkpointSeconds, schedule);
         NtmConfig config = taskOptions.config(task);
         Curriculum plan = curriculum == null ? null : parseCurriculum(task, curriculum);
+        boolean continuing = resume != null && resumeFolder(resume).toAbsolutePath().normalize()
+                .equals(dir.toAbsolutePath().normalize());
         try (Trainer trainer = resume != null
                 ? Trainer.resume(resume, task, plan, options, KernelProvider.get())
-                : new Trainer(config, task, options, KernelProvider.get())) {
+                : new Trainer(config, task, options, KernelProvider.get());
+             RunFolder folder = RunFolder.open(dir, continuing, overwrite);
+             StopSignals signals = StopSignals.install(trainer::requestStop)) {
             if (resume == null) {
                 trainer.setCurriculum(plan);
             }
+            folder.record(RunRecord.of(spec.commandLine().getParseResult().originalArgs(), trainer, resume));
             System.out.printf(Locale.ROOT, "training %s (%s) on %s%n", task.name(), task.describe(), trainer.config());
             System.out.printf(Locale.ROOT, "%s, lr %s%s, batch %d, clip %s, %d thread(s), seed %d, kernels %s; output %s%n",
                     kind.id(), lr, schedule.isConstant() ? "" : " (decay " + schedule + ")", batch, clipping, threads,
@@ -143,6 +173,18 @@ final class TrainCommand implements Callable<Integer> {
             List<String> summary = TrainSummary.lines(trainer, s, evalSize, dir);
             summary.forEach(System.out::println);
             artifacts.finish(trainer, summary);
+            Path checkpoint = dir.resolve(Trainer.CHECKPOINT_FILE);
+            if (s.checkpointFailure() != null) {
+                System.err.println("ntm train: could not write the final checkpoint: "
+                        + IoErrors.describe(s.checkpointFailure()) + "; " + (s.checkpointSequences() >= 0
+                        ? checkpoint + " holds the run at " + String.format(Locale.ROOT, "%,d", s.checkpointSequences())
+                        + " sequences" : "no checkpoint of this run was written"));
+                return ExitCodes.FAILURE;
+            }
+            if (s.stopped()) {
+                System.out.println("resume with: ntm train --resume " + checkpoint + " (and the same options)");
+                return signals.status() != 0 ? signals.status() : 130;
+            }
             return ExitCodes.OK;
         } catch (Trainer.NonFiniteException e) {
             System.err.println();
@@ -150,6 +192,12 @@ final class TrainCommand implements Callable<Integer> {
             System.err.println("Lower the learning rate, clip harder (--clip), or use --on-nonfinite skip.");
             return ExitCodes.FAILURE;
         }
+    }
+
+    /** The folder of a checkpoint to resume from. */
+    private static Path resumeFolder(Path checkpoint) {
+        Path parent = checkpoint.toAbsolutePath().getParent();
+        return parent != null ? parent : Path.of(".");
     }
 
     static Curriculum parseCurriculum(Task task, String spec) {

@@ -24,7 +24,7 @@ final class TrainSummary {
     static List<String> lines(Trainer trainer, Trainer.Summary s, int evalSize, Path dir) {
         List<String> out = new ArrayList<>();
         out.add(String.format(Locale.ROOT, "%s after %,d sequences in %.1f s (%,.0f sequences/s)",
-                s.solved() ? "SOLVED" : "not solved", trainer.sequences(), s.trainingSeconds(), s.sequencesPerSecond()));
+                s.solved() ? "SOLVED" : s.stopped() ? "stopped" : "not solved", trainer.sequences(), s.trainingSeconds(), s.sequencesPerSecond()));
         Trainer.Evaluation e = s.lastEvaluation();
         if (e != null) {
             String which = "last evaluation";
@@ -38,7 +38,9 @@ final class TrainSummary {
         if (s.skippedBatches() > 0) {
             out.add(String.format(Locale.ROOT, "skipped %d batches with non-finite values", s.skippedBatches()));
         }
-        out.add("checkpoint: " + dir.resolve(Trainer.CHECKPOINT_FILE));
+        if (s.checkpointFailure() == null) {
+            out.add("checkpoint: " + dir.resolve(Trainer.CHECKPOINT_FILE));
+        }
         out.add("learning curve: " + dir.resolve(RunArtifacts.CURVE_CSV) + ", " + dir.resolve(RunArtifacts.CURVE_PNG));
         out.add("report: " + dir.resolve(RunArtifacts.REPORT));
         return out;

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
+import dev.ntm.engine.MemoryBudget;
 import dev.ntm.engine.NtmConfig;
 import dev.ntm.engine.io.Checkpoint;
 import dev.ntm.engine.layout.ParamLayout;
@@ -129,6 +130,12 @@ public final class NtmModel {
     public record WarmUp(long steps, Duration elapsed, double nsPerStep, boolean settled) {
     }
 
+    /** Longest warm-up budget accepted. */
+    public static final Duration MAX_WARM_UP = Duration.ofHours(1);
+
+    /** Most sequences one session steps together. */
+    public static final int MAX_SESSION_BATCH = 1 << 16;
+
     /** Windows of the warm-up: each is timed, and two quiet ones in a row end it. */
     private static final long WARM_UP_WINDOW_NANOS = 100_000_000L;
     /** A window this much faster than the best so far counts as still getting faster. */
@@ -147,9 +154,9 @@ public final class NtmModel {
      * @return the number of steps, the time, the last window's step time and whether it settled
      */
     public WarmUp warmUp(Duration budget) {
-        Objects.requireNonNull(budget, "budget");
-        if (budget.isNegative()) {
-            throw new IllegalArgumentException("warm-up budget must not be negative, got " + budget);
+        if (budget == null || budget.isNegative() || budget.compareTo(MAX_WARM_UP) > 0) {
+            throw new IllegalArgumentException("warm-up budget must be in 0.." + MAX_WARM_UP + " (C2 settles in "
+                    + "seconds), got " + budget);
         }
         NtmSession session = newSession();
         float[][] inputs = new float[64][config.inputSize()];
@@ -179,8 +186,19 @@ public final class NtmModel {
         return new NtmSession(this, 1);
     }
 
-    /** A session stepping {@code batchSize} independent sequences together. */
+    /**
+     * A session stepping {@code batchSize} independent sequences together.
+     *
+     * @throws IllegalArgumentException when batchSize is not in 1..{@link #MAX_SESSION_BATCH}, or
+     *                                  its state would not fit the available memory
+     */
     public NtmSession newSession(int batchSize) {
+        if (batchSize < 1 || batchSize > MAX_SESSION_BATCH) {
+            throw new IllegalArgumentException("session batch size must be in 1.." + MAX_SESSION_BATCH + ", got "
+                    + batchSize);
+        }
+        MemoryBudget.session(config, batchSize).require("a session of " + batchSize + " sequences",
+                "the batch size");
         return new NtmSession(this, batchSize);
     }
 }

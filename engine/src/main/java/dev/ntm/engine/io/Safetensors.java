@@ -121,6 +121,14 @@ public final class Safetensors {
     }
 
     /** Opens, checks and reads {@code path} (see the class comment for the checks). */
+    /**
+     * The {@code __metadata__} of the safetensors file at {@code path}, from its header alone:
+     * cheap, and enough to tell a checkpoint from a trace before replacing a file.
+     */
+    public static Map<String, String> readMetadata(Path path) throws IOException {
+        return Reader.metadataOf(path);
+    }
+
     public static Reader open(Path path) throws IOException {
         return Reader.open(path);
     }
@@ -402,45 +410,69 @@ public final class Safetensors {
             this.data = data;
         }
 
+        /** Reads and parses the JSON header; leaves the channel at the start of the data. */
+        private static Map<?, ?> readHeader(FileChannel ch, Path path, long size) throws IOException {
+            if (size < 8) {
+                throw new FormatException(path + ": file of " + size
+                        + " bytes is too short for a safetensors file (8-byte header length, JSON header, data)");
+            }
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, path);
+            long headerLen = lenBuf.flip().getLong();
+            if (headerLen < 2 || headerLen > size - 8) {
+                throw new FormatException(path + ": header length " + Long.toUnsignedString(headerLen)
+                        + " does not fit the file of " + size + " bytes (expected 2.." + (size - 8)
+                        + "); the file is truncated or not a safetensors file");
+            }
+            if (headerLen > MAX_HEADER_BYTES) {
+                throw new FormatException(path + ": header length " + headerLen + " exceeds the limit of "
+                        + MAX_HEADER_BYTES + " bytes");
+            }
+            ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
+            readFully(ch, headerBuf, path);
+            String headerText;
+            try {
+                headerText = StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(headerBuf.flip()).toString();
+            } catch (CharacterCodingException e) {
+                throw new FormatException(path + ": header is not valid UTF-8", e);
+            }
+            Object parsed;
+            try {
+                parsed = Json.parse(headerText, 8, (int) MAX_HEADER_BYTES);
+            } catch (Json.JsonException e) {
+                throw new FormatException(path + ": header is not valid JSON: " + e.getMessage(), e);
+            }
+            if (!(parsed instanceof Map<?, ?> header)) {
+                throw new FormatException(path + ": header must be a JSON object, got " + Json.typeName(parsed));
+            }
+            return header;
+        }
+
+        /**
+         * The {@code __metadata__} of a safetensors file, read from its header only (the data is
+         * neither read nor checked).
+         */
+        static Map<String, String> metadataOf(Path path) throws IOException {
+            IoErrors.requireReadableFile(path, "a .safetensors file");
+            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+                Map<String, String> metadata = new LinkedHashMap<>();
+                Object value = readHeader(ch, path, ch.size()).get(METADATA_KEY);
+                if (value != null) {
+                    parseMetadata(path, value, metadata);
+                }
+                return metadata;
+            }
+        }
+
         static Reader open(Path path) throws IOException {
+            IoErrors.requireReadableFile(path, "a .safetensors file");
             try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
                 long size = ch.size();
-                if (size < 8) {
-                    throw new FormatException(path + ": file of " + size
-                            + " bytes is too short for a safetensors file (8-byte header length, JSON header, data)");
-                }
-                ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-                readFully(ch, lenBuf, path);
-                long headerLen = lenBuf.flip().getLong();
-                if (headerLen < 2 || headerLen > size - 8) {
-                    throw new FormatException(path + ": header length " + Long.toUnsignedString(headerLen)
-                            + " does not fit the file of " + size + " bytes (expected 2.." + (size - 8)
-                            + "); the file is truncated or not a safetensors file");
-                }
-                if (headerLen > MAX_HEADER_BYTES) {
-                    throw new FormatException(path + ": header length " + headerLen + " exceeds the limit of "
-                            + MAX_HEADER_BYTES + " bytes");
-                }
-                ByteBuffer headerBuf = ByteBuffer.allocate((int) headerLen);
-                readFully(ch, headerBuf, path);
-                String headerText;
-                try {
-                    headerText = StandardCharsets.UTF_8.newDecoder()
-                            .onMalformedInput(CodingErrorAction.REPORT)
-                            .onUnmappableCharacter(CodingErrorAction.REPORT)
-                            .decode(headerBuf.flip()).toString();
-                } catch (CharacterCodingException e) {
-                    throw new FormatException(path + ": header is not valid UTF-8", e);
-                }
-                Object parsed;
-                try {
-                    parsed = Json.parse(headerText, 8, (int) MAX_HEADER_BYTES);
-                } catch (Json.JsonException e) {
-                    throw new FormatException(path + ": header is not valid JSON: " + e.getMessage(), e);
-                }
-                if (!(parsed instanceof Map<?, ?> header)) {
-                    throw new FormatException(path + ": header must be a JSON object, got " + Json.typeName(parsed));
-                }
+                Map<?, ?> header = readHeader(ch, path, size);
+                long headerLen = ch.position() - 8;
                 long dataSize = size - 8 - headerLen;
                 Map<String, String> metadata = new LinkedHashMap<>();
                 Map<String, TensorInfo> tensors = new LinkedHashMap<>();

@@ -12,8 +12,11 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The learning curve as CSV, one row per evaluation: a resumed run appends to the same file
- * (its elapsed_s counts from the resume).
+ * The learning curve as CSV, one row per evaluation. A run that starts keeps the first rows of
+ * the curve it continues (none for a fresh run; for a resumed one, those its checkpoint counted)
+ * and rewrites the file with them, atomically, so that rows written after the checkpoint (by a
+ * run that was killed, or by its unscheduled last evaluation) are dropped: the file of a resumed
+ * run equals that of a run that never stopped, except for the wall-time column.
  * Columns: sequences, elapsed_s, train_cost_bits, train_bit_errors, eval_cost_bits,
  * eval_bit_errors, solved, max_length (the largest length of the range trained and evaluated on
  * since the last row, which a curriculum widens; empty for tasks without a length), eval_sequences
@@ -21,6 +24,8 @@ import java.util.Locale;
  * the model is clearly not solved).
  */
 final class LearningCurve implements AutoCloseable {
+    /** File name inside the output folder. */
+    static final String FILE = "curve.csv";
     static final String HEADER = "sequences,elapsed_s,train_cost_bits,train_bit_errors,eval_cost_bits,eval_bit_errors,solved,max_length,eval_sequences";
 
     private final BufferedWriter out;
@@ -29,44 +34,41 @@ final class LearningCurve implements AutoCloseable {
         this.out = out;
     }
 
-    static LearningCurve open(Path file) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        boolean fresh = !Files.exists(file) || Files.size(file) == 0;
-        if (!fresh) {
-            upgrade(file);
+    /**
+     * Opens {@code file} for appending, after rewriting it with the header and the first
+     * {@code keepRows} rows of {@code source} (which may be {@code file} itself, or missing). Rows
+     * of a curve written before the last columns were added get them, empty; a source with any
+     * other header is refused rather than mixed.
+     */
+    static LearningCurve open(Path file, Path source, long keepRows) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        List<String> kept = new ArrayList<>();
+        kept.add(HEADER);
+        if (keepRows > 0 && Files.isRegularFile(source)) {
+            List<String> lines = Files.readAllLines(source, StandardCharsets.UTF_8);
+            String padding = lines.isEmpty() ? "" : padding(source, lines.getFirst());
+            for (int i = 1; i < lines.size() && kept.size() <= keepRows; i++) {
+                kept.add(lines.get(i).isEmpty() ? lines.get(i) : lines.get(i) + padding);
+            }
         }
-        BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        if (fresh) {
-            w.write(HEADER);
-            w.newLine();
-        }
+        Path tmp = parent.resolve(file.getFileName() + ".tmp");
+        Files.write(tmp, kept, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         return new LearningCurve(w);
     }
 
-    /**
-     * A curve written before the last columns were added gets them, empty, so that the rows a
-     * resumed run appends match the header; any other header is refused rather than mixed.
-     */
-    private static void upgrade(Path file) throws IOException {
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        String header = lines.getFirst();
+    /** The empty columns that bring rows under {@code header} up to {@link #HEADER}. */
+    private static String padding(Path file, String header) throws IOException {
         if (header.equals(HEADER)) {
-            return;
+            return "";
         }
         if (!HEADER.startsWith(header + ",")) {
             throw new IOException(file + " has the columns '" + header + "', not those of a learning curve ('" + HEADER
                     + "'); move it away or choose another --out");
         }
-        String padding = ",".repeat(HEADER.split(",").length - header.split(",").length);
-        List<String> upgraded = new ArrayList<>(lines.size());
-        upgraded.add(HEADER);
-        for (String line : lines.subList(1, lines.size())) {
-            upgraded.add(line.isEmpty() ? line : line + padding);
-        }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, upgraded, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return ",".repeat(HEADER.split(",").length - header.split(",").length);
     }
 
     /** Appends one evaluation; {@code maxLength} is 0 for a task without a length. */

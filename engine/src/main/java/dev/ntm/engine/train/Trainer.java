@@ -3,19 +3,12 @@ package dev.ntm.engine.train;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import dev.ntm.engine.NtmConfig;
-import dev.ntm.engine.io.Checkpoint;
 import dev.ntm.engine.layout.ParamInit;
 import dev.ntm.engine.layout.ParamLayout;
 import dev.ntm.engine.model.Network;
@@ -29,18 +22,17 @@ import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
 
 /**
- * Trains an NTM on a task (docs/SPEC.md section 4).
+ * Trains an NTM on a task (docs/SPEC.md section 4): the batch step and the training loop. Evaluation
+ * is {@link Evaluator}'s job, checkpoints {@link TrainingCheckpoint}'s.
  *
  * <p>Determinism: a batch is cut into a fixed number of chunks ({@link TrainerOptions#effectiveChunks()}),
  * each chunk accumulates its gradient in its own buffer with its own {@link Network}, and the chunk
  * gradients and losses are summed in chunk order. Which thread ran a chunk therefore cannot change a
  * bit of the result: the same seed gives the same parameters for any thread count. All data come
- * from one generator whose state is saved in checkpoints, so a resumed run continues exactly.
+ * from one generator, and every counter that decides what follows is in {@link RunState}; both
+ * are saved in checkpoints, so a resumed run continues exactly, learning curve included.
  */
 public final class Trainer implements AutoCloseable {
-
-    /** Evaluation sequences run through one network call. */
-    private static final int EVAL_BATCH = 32;
 
     private final NtmConfig config;
     private final Task task;
@@ -59,20 +51,25 @@ public final class Trainer implements AutoCloseable {
     private final SplitMix64 data;
     private final Sequence[] batch;
     private final ExecutorService pool;
-    private final List<Network> evalNetworks = new ArrayList<>();
+    private final Evaluator evaluator;
+    final RunState state = new RunState();
     private Curriculum curriculum;
+    /** The curve.csv a resumed run continues (next to its checkpoint), or null for the output folder's. */
+    Path curveSource;
+    private volatile boolean stopRequested;
 
-    private long sequences;
-    private long batches;
-    private long skippedBatches;
-    private long evaluations;
-
-    /** A fresh run: parameters initialised from {@code options.seed()}. */
+    /**
+     * A fresh run: parameters initialised from {@code options.seed()}.
+     *
+     * @throws IllegalArgumentException when the task does not fit the model, or the run would need
+     *                                  more memory than this JVM and machine have ({@link MemoryBudget})
+     */
     public Trainer(NtmConfig config, Task task, TrainerOptions options, Kernels kernels) {
+        TrainingBudget.require(config, task, options);
         this(config, task, options, kernels, ParamInit.initialize(ParamLayout.of(config), options.seed()));
     }
 
-    private Trainer(NtmConfig config, Task task, TrainerOptions options, Kernels kernels, float[] initial) {
+    Trainer(NtmConfig config, Task task, TrainerOptions options, Kernels kernels, float[] initial) {
         if (task.inputSize() != config.inputSize() || task.outputSize() != config.outputSize()) {
             throw new IllegalArgumentException("task " + task.name() + " has X=" + task.inputSize() + ", Y="
                     + task.outputSize() + " but the model has X=" + config.inputSize() + ", Y=" + config.outputSize());
@@ -105,11 +102,8 @@ public final class Trainer implements AutoCloseable {
         this.optimizer = Optimizer.create(options.optimizer(), options.learningRate(), kernels, arena, size);
         this.data = new SplitMix64(dataSeed(options.seed()));
         this.batch = new Sequence[options.batch()];
-        this.pool = options.threads() > 1 ? Executors.newFixedThreadPool(options.threads(), r -> {
-            Thread t = new Thread(r, "ntm-train");
-            t.setDaemon(true);
-            return t;
-        }) : null;
+        this.pool = Threads.pool(options.threads(), "ntm-train");
+        this.evaluator = new Evaluator(config, kernels, options.threads(), pool, false);
     }
 
     /**
@@ -119,12 +113,6 @@ public final class Trainer implements AutoCloseable {
      */
     static long dataSeed(long seed) {
         return new SplitMix64(seed ^ 0x632BE59BD9B4E019L).nextLong();
-    }
-
-    /** Seed of evaluation number {@code evaluation}: hashed, so consecutive evaluations share no sequences. */
-    static long evalSeed(long seed, long evaluation) {
-        long base = new SplitMix64(seed ^ 0xD1B54A32D192ED03L).nextLong();
-        return new SplitMix64(base + evaluation * 0x2545F4914F6CDD1DL).nextLong();
     }
 
     /** The model configuration. */
@@ -159,16 +147,22 @@ public final class Trainer implements AutoCloseable {
     public TrainerOptions options() { return options; }
 
     /** Training sequences consumed so far. */
-    public long sequences() { return sequences; }
+    public long sequences() { return state.sequences; }
 
     /** Batches applied so far (skipped ones excluded). */
-    public long batches() { return batches; }
+    public long batches() { return state.batches; }
 
     /** Batches skipped because of non-finite values. */
-    public long skippedBatches() { return skippedBatches; }
+    public long skippedBatches() { return state.skippedBatches; }
+
+    /** Scheduled evaluations run so far (the next one's seed is derived from this count). */
+    public long evaluations() { return state.evaluations; }
 
     /** The optimiser (its moments are saved in checkpoints). */
     public Optimizer optimizer() { return optimizer; }
+
+    /** The training-data generator (its state is saved in checkpoints). */
+    SplitMix64 dataGenerator() { return data; }
 
     /** The live parameter buffer ({@code layout.size()} floats). */
     public MemorySegment parameters() { return params; }
@@ -178,6 +172,15 @@ public final class Trainer implements AutoCloseable {
         float[] out = new float[size];
         Buffers.copy(params, 0, out, 0, size);
         return out;
+    }
+
+    /**
+     * Asks {@link #train} to stop at the next batch boundary: the batch running now is finished,
+     * no further batch or evaluation starts, and the final checkpoint is written as at any other
+     * end. Safe to call from any thread (a signal handler, for example).
+     */
+    public void requestStop() {
+        stopRequested = true;
     }
 
     /** Outcome of one batch. */
@@ -197,12 +200,12 @@ public final class Trainer implements AutoCloseable {
     public BatchResult trainBatch() {
         Task source = currentTask();
         if (!options.lrSchedule().isConstant()) {
-            optimizer.setLearningRate(options.lrSchedule().at(options.learningRate(), sequences));
+            optimizer.setLearningRate(options.lrSchedule().at(options.learningRate(), state.sequences));
         }
         for (int i = 0; i < batch.length; i++) {
             batch[i] = source.generate(data);
         }
-        sequences += batch.length;
+        state.sequences += batch.length;
         runChunks(1f / batch.length);
         double loss = 0;
         long errors = 0;
@@ -220,12 +223,12 @@ public final class Trainer implements AutoCloseable {
             if (options.onNonFinite() == TrainerOptions.NonFinitePolicy.STOP) {
                 throw new NonFiniteException(report);
             }
-            skippedBatches++;
+            state.skippedBatches++;
             return new BatchResult(loss, errors, batch.length, norm, true);
         }
         options.clipping().apply(kernels, grads, size);
         optimizer.step(params, grads);
-        batches++;
+        state.batches++;
         return new BatchResult(loss, errors, batch.length, norm, false);
     }
 
@@ -236,16 +239,12 @@ public final class Trainer implements AutoCloseable {
             }
             return;
         }
-        List<Future<?>> futures = new ArrayList<>(options.threads());
-        for (int t = 0; t < options.threads(); t++) {
-            final int first = t;
-            futures.add(pool.submit(() -> {
-                for (int c = first; c < chunkGrads.length; c += options.threads()) {
-                    runChunk(c, gradScale);
-                }
-            }));
-        }
-        await(futures);
+        int workers = options.threads();
+        Threads.run(pool, workers, first -> {
+            for (int c = first; c < chunkGrads.length; c += workers) {
+                runChunk(c, gradScale);
+            }
+        });
     }
 
     private void runChunk(int c, float gradScale) {
@@ -255,31 +254,11 @@ public final class Trainer implements AutoCloseable {
                 chunkStats[c]);
     }
 
-    private static void await(List<Future<?>> futures) {
-        for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("training interrupted", e);
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof RuntimeException re) {
-                    throw re;
-                }
-                if (cause instanceof Error err) {
-                    throw err;
-                }
-                throw new IllegalStateException(cause);
-            }
-        }
-    }
-
     /** Names the first non-finite gradients by tensor and index, and counts them. */
     private String nonFiniteReport(double loss, MemorySegment grads) {
         StringBuilder sb = new StringBuilder();
-        sb.append("non-finite values in batch ").append(batches + skippedBatches + 1)
-                .append(" (after ").append(sequences).append(" sequences): loss = ").append(loss);
+        sb.append("non-finite values in batch ").append(state.batches + state.skippedBatches + 1)
+                .append(" (after ").append(state.sequences).append(" sequences): loss = ").append(loss);
         long bad = 0;
         List<String> first = new ArrayList<>();
         for (long i = 0; i < size; i++) {
@@ -313,75 +292,109 @@ public final class Trainer implements AutoCloseable {
         return sb.toString();
     }
 
-    /** Outcome of {@link #train}. */
+    /**
+     * Outcome of {@link #train}.
+     *
+     * @param solved              whether the last evaluation met the solved criterion on the full range
+     * @param sequences           training sequences of this call
+     * @param batches             batches applied in the whole run
+     * @param skippedBatches      batches skipped in the whole run
+     * @param trainingSeconds     wall time of this call
+     * @param lastEvaluation      the last evaluation, or null
+     * @param stopped             whether {@link #requestStop()} ended the run early
+     * @param checkpointSequences the sequence count of the last checkpoint written to the output
+     *                            folder, or -1 when none was
+     * @param checkpointFailure   why the final checkpoint could not be written (the one of
+     *                            {@code checkpointSequences} is then the one to resume from), or null
+     */
     public record Summary(boolean solved, long sequences, long batches, long skippedBatches,
-                          double trainingSeconds, Evaluation lastEvaluation) {
+                          double trainingSeconds, Evaluation lastEvaluation, boolean stopped,
+                          long checkpointSequences, IOException checkpointFailure) {
         /** Training sequences per second of wall time. */
         public double sequencesPerSecond() { return trainingSeconds > 0 ? sequences / trainingSeconds : 0; }
     }
 
     /**
-     * Trains until {@code maxSequences} or, when asked, until an evaluation finds the task solved.
-     * Evaluates every {@code evalEvery} sequences, appends each point to {@code curve.csv} (before
-     * telling the listener) and writes training checkpoints to the output folder when one is set.
+     * Trains until {@code maxSequences}, a {@link #requestStop()}, or, when asked, until an
+     * evaluation finds the task solved. Evaluates every {@code evalEvery} sequences and, with an
+     * output folder, appends each evaluation to {@code curve.csv} and writes training checkpoints:
+     * periodically (by time and by sequences), after each evaluation that improves on the best so
+     * far, and at the end. A periodic checkpoint that cannot be written is reported to the
+     * listener and the previous one stays; a final one that cannot be written is reported in the
+     * summary.
+     *
+     * <p>When the run ends between two scheduled evaluations (at {@code maxSequences}), a last
+     * evaluation reports the final parameters without touching the run's state (evaluation count,
+     * curriculum, window statistics), and the curve row it adds is dropped when the run is
+     * resumed: the resumed run then equals one that never stopped.
      */
     public Summary train(TrainingListener listener) throws IOException {
         long startNanos = System.nanoTime();
-        long startSequences = sequences;
-        LearningCurve curve = options.outDir() == null ? null : LearningCurve.open(options.outDir().resolve("curve.csv"));
-        double windowLoss = 0;
-        long windowErrors = 0;
-        long windowSequences = 0;
-        long nextEval = (sequences / options.evalEvery() + 1) * options.evalEvery();
-        long nextCheckpoint = options.checkpointEvery() > 0
-                ? (sequences / options.checkpointEvery() + 1) * options.checkpointEvery() : Long.MAX_VALUE;
+        long startSequences = state.sequences;
+        Path out = options.outDir();
+        CheckpointSchedule checkpoints = out == null ? null
+                : new CheckpointSchedule(options, state.sequences, startNanos);
+        LearningCurve curve = out == null ? null : LearningCurve.open(out.resolve(LearningCurve.FILE),
+                curveSource != null ? curveSource : out.resolve(LearningCurve.FILE), state.curveRows);
+        long nextEval = (state.sequences / options.evalEvery() + 1) * options.evalEvery();
         Evaluation last = null;
         boolean solved = false;
+        long checkpointSequences = -1;
         try {
-            while (sequences < options.maxSequences()) {
+            while (state.sequences < options.maxSequences() && !stopRequested) {
                 BatchResult r = trainBatch();
                 if (!r.skipped()) {
-                    windowLoss += r.lossNats();
-                    windowErrors += r.bitErrors();
-                    windowSequences += r.sequences();
+                    state.windowLoss += r.lossNats();
+                    state.windowErrors += r.bitErrors();
+                    state.windowSequences += r.sequences();
                 }
                 listener.batch(this, r);
-                boolean end = sequences >= options.maxSequences();
-                if (sequences >= nextEval || end) {
+                boolean scheduled = state.sequences >= nextEval;
+                boolean improved = false;
+                if (scheduled || state.sequences >= options.maxSequences()) {
                     boolean fullRange = curriculum == null || curriculum.isComplete();
-                    double windowErrorRate = windowErrors / Math.max(1.0, windowSequences);
-                    boolean promising = windowSequences == 0 || windowErrorRate <= FULL_EVALUATION_GATE;
                     int evaluatedLength = currentTask() instanceof VariableLengthTask v ? v.maxLength() : 0;
-                    last = promising ? evaluate() : evaluate(PROBE_EVALUATION_SIZE);
+                    last = evaluateNow(scheduled);
                     solved = fullRange && last.sequences() >= options.evalSize()
                             && last.bitErrorsPerSequence() <= options.solvedBitErrors();
-                    if (!fullRange && curriculum.report(last.bitErrorsPerSequence())) {
-                        listener.curriculum(this, curriculum);
+                    double elapsed = state.elapsedBefore + (System.nanoTime() - startNanos) / 1e9;
+                    double n = Math.max(1, state.windowSequences);
+                    TrainingListener.Progress p = new TrainingListener.Progress(state.sequences, elapsed,
+                            state.windowLoss / n / Math.log(2), state.windowErrors / n, last, solved);
+                    if (scheduled) {
+                        if (!fullRange && curriculum.report(last.bitErrorsPerSequence())) {
+                            listener.curriculum(this, curriculum);
+                        }
+                        improved = last.bitErrorsPerSequence() < state.bestBitErrors;
+                        state.bestBitErrors = Math.min(state.bestBitErrors, last.bitErrorsPerSequence());
+                        state.clearWindow();
+                        while (nextEval <= state.sequences) {
+                            nextEval += options.evalEvery();
+                        }
                     }
-                    double elapsed = (System.nanoTime() - startNanos) / 1e9;
-                    double n = Math.max(1, windowSequences);
-                    TrainingListener.Progress p = new TrainingListener.Progress(sequences, elapsed,
-                            windowLoss / n / Math.log(2), windowErrors / n, last, solved);
                     // On disk before the listener hears of it: a listener may redraw the curve from the file.
                     if (curve != null) {
                         curve.append(p, evaluatedLength);
+                        if (scheduled) {
+                            state.curveRows++;
+                        }
                     }
                     listener.evaluation(this, p);
-                    windowLoss = 0;
-                    windowErrors = 0;
-                    windowSequences = 0;
-                    while (nextEval <= sequences) {
-                        nextEval += options.evalEvery();
-                    }
                     if (solved && options.stopWhenSolved()) {
                         break;
                     }
                 }
-                if (sequences >= nextCheckpoint && options.outDir() != null) {
-                    saveCheckpoint(options.outDir().resolve(CHECKPOINT_FILE));
-                    while (nextCheckpoint <= sequences) {
-                        nextCheckpoint += options.checkpointEvery();
+                if (checkpoints != null && checkpoints.due(state.sequences, System.nanoTime(), improved)
+                        && state.sequences < options.maxSequences() && !stopRequested) {
+                    Path file = out.resolve(CHECKPOINT_FILE);
+                    try {
+                        saveCheckpoint(file, startNanos);
+                        checkpointSequences = state.sequences;
+                        listener.checkpoint(this, file);
+                    } catch (IOException e) {
+                        listener.checkpointFailed(this, file, e, checkpointSequences);
                     }
+                    checkpoints.written(state.sequences, System.nanoTime());
                 }
             }
         } finally {
@@ -390,71 +403,50 @@ public final class Trainer implements AutoCloseable {
             }
         }
         double seconds = (System.nanoTime() - startNanos) / 1e9;
-        if (options.outDir() != null) {
-            saveCheckpoint(options.outDir().resolve(CHECKPOINT_FILE));
+        IOException failure = null;
+        if (out != null) {
+            try {
+                saveCheckpoint(out.resolve(CHECKPOINT_FILE), startNanos);
+                checkpointSequences = state.sequences;
+            } catch (IOException e) {
+                failure = e;
+            }
         }
-        return new Summary(solved, sequences - startSequences, batches, skippedBatches, seconds, last);
+        return new Summary(solved, state.sequences - startSequences, state.batches, state.skippedBatches, seconds,
+                last, stopRequested, checkpointSequences, failure);
+    }
+
+    /**
+     * A scheduled evaluation: the full one when the training batches since the last one averaged
+     * at most {@link #FULL_EVALUATION_GATE} bit errors per sequence, else a probe. An unscheduled
+     * one (the end of the run between two scheduled ones) uses the seed of the next scheduled
+     * evaluation without counting it, so the run's future does not depend on where it stopped.
+     */
+    private Evaluation evaluateNow(boolean scheduled) {
+        double windowErrorRate = state.windowErrors / Math.max(1.0, state.windowSequences);
+        boolean promising = state.windowSequences == 0 || windowErrorRate <= FULL_EVALUATION_GATE;
+        int count = promising ? options.evalSize() : Math.min(PROBE_EVALUATION_SIZE, options.evalSize());
+        long seed = Evaluator.evalSeed(options.seed(), state.evaluations);
+        if (scheduled) {
+            state.evaluations++;
+        }
+        return evaluate(currentTask(), count, seed);
     }
 
     /** File name of the training checkpoint inside the output folder. */
     public static final String CHECKPOINT_FILE = "checkpoint.safetensors";
 
-    /** Metadata keys of a training checkpoint. */
-    static final String META_KIND = "kind";
-    static final String META_TASK = "task";
-    static final String META_TASK_DESCRIPTION = "task.description";
-    static final String META_SEQUENCES = "train.sequences";
-    static final String META_BATCHES = "train.batches";
-    static final String META_SKIPPED = "train.skipped_batches";
-    static final String META_EVALUATIONS = "train.evaluations";
-    static final String META_RNG = "train.rng_state";
-    static final String META_SEED = "train.seed";
-    static final String META_BATCH = "train.batch";
-    static final String META_CHUNKS = "train.chunks";
-    static final String META_OPTIMIZER = "optim.kind";
-    static final String META_LR = "optim.lr";
-    static final String META_LR_SCHEDULE = "optim.lr_schedule";
-    static final String META_OPT_STEPS = "optim.steps";
-    static final String META_CLIP = "optim.clip";
-    static final String META_CURRICULUM = "train.curriculum";
-    static final String META_CURRICULUM_LEVEL = "train.curriculum_level";
-
-    private static String curriculumKey(Curriculum c) {
-        return c.start() + ":" + c.step() + ":" + c.threshold();
-    }
-
     /**
-     * Writes a training checkpoint (docs/SPEC.md section 6): parameters, optimiser moments, counts,
-     * generator state and options, atomically (temporary file, sync, rename).
+     * Writes a training checkpoint (docs/SPEC.md section 6): parameters, optimiser moments, the
+     * generator state, every counter of the run and the options, atomically (temporary file,
+     * sync, rename).
      */
     public void saveCheckpoint(Path file) throws IOException {
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put(META_KIND, "training");
-        meta.put(META_TASK, task.name());
-        meta.put(META_TASK_DESCRIPTION, task.describe());
-        meta.put(META_SEQUENCES, Long.toString(sequences));
-        meta.put(META_BATCHES, Long.toString(batches));
-        meta.put(META_SKIPPED, Long.toString(skippedBatches));
-        meta.put(META_EVALUATIONS, Long.toString(evaluations));
-        meta.put(META_RNG, Long.toString(data.state()));
-        meta.put(META_SEED, Long.toString(options.seed()));
-        meta.put(META_BATCH, Integer.toString(options.batch()));
-        meta.put(META_CHUNKS, Integer.toString(options.effectiveChunks()));
-        meta.put(META_OPTIMIZER, optimizer.kind().id());
-        meta.put(META_LR, Float.toString(options.learningRate()));
-        meta.put(META_LR_SCHEDULE, options.lrSchedule().toString());
-        meta.put(META_OPT_STEPS, Long.toString(optimizer.steps()));
-        meta.put(META_CLIP, options.clipping().toString());
-        if (curriculum != null) {
-            meta.put(META_CURRICULUM, curriculumKey(curriculum));
-            meta.put(META_CURRICULUM_LEVEL, Integer.toString(curriculum.level()));
-        }
-        Map<String, MemorySegment> moments = new LinkedHashMap<>();
-        for (String name : optimizer.momentNames()) {
-            moments.put(name, optimizer.moment(name));
-        }
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Checkpoint.save(file, config, params, meta, moments);
+        TrainingCheckpoint.save(file, this, state.elapsedBefore);
+    }
+
+    private void saveCheckpoint(Path file, long startNanos) throws IOException {
+        TrainingCheckpoint.save(file, this, state.elapsedBefore + (System.nanoTime() - startNanos) / 1e9);
     }
 
     /**
@@ -472,68 +464,7 @@ public final class Trainer implements AutoCloseable {
      */
     public static Trainer resume(Path file, Task task, Curriculum curriculum, TrainerOptions options, Kernels kernels)
             throws IOException {
-        Checkpoint.Loaded ck = Checkpoint.load(file);
-        Map<String, String> meta = ck.meta();
-        if (!"training".equals(meta.get(META_KIND))) {
-            throw new IllegalArgumentException(file + " is a model checkpoint, not a training checkpoint: it has no "
-                    + "optimiser state to resume from");
-        }
-        requireSame(file, "task", meta.get(META_TASK), task.name());
-        requireSame(file, "task options", meta.get(META_TASK_DESCRIPTION), task.describe());
-        requireSame(file, "batch", meta.get(META_BATCH), Integer.toString(options.batch()));
-        requireSame(file, "chunks", meta.get(META_CHUNKS), Integer.toString(options.effectiveChunks()));
-        requireSame(file, "seed", meta.get(META_SEED), Long.toString(options.seed()));
-        requireSame(file, "optimizer", meta.get(META_OPTIMIZER), options.optimizer().id());
-        requireSame(file, "learning rate", meta.get(META_LR), Float.toString(options.learningRate()));
-        requireSame(file, "clipping", meta.get(META_CLIP), options.clipping().toString());
-        requireSame(file, "learning-rate decay", meta.getOrDefault(META_LR_SCHEDULE, "none"),
-                options.lrSchedule().toString());
-        requireSame(file, "curriculum", meta.getOrDefault(META_CURRICULUM, "none"),
-                curriculum == null ? "none" : curriculumKey(curriculum));
-        Trainer t = new Trainer(ck.config(), task, options, kernels, ck.params());
-        try {
-            if (curriculum != null) {
-                curriculum.restore((int) parseLong(meta, META_CURRICULUM_LEVEL, file));
-                t.setCurriculum(curriculum);
-            }
-            t.sequences = parseLong(meta, META_SEQUENCES, file);
-            t.batches = parseLong(meta, META_BATCHES, file);
-            t.skippedBatches = parseLong(meta, META_SKIPPED, file);
-            t.evaluations = parseLong(meta, META_EVALUATIONS, file);
-            t.data.setState(parseLong(meta, META_RNG, file));
-            t.optimizer.setSteps(parseLong(meta, META_OPT_STEPS, file));
-            for (String name : t.optimizer.momentNames()) {
-                float[] m = ck.moments().get(name);
-                if (m == null || m.length != t.size) {
-                    throw new IllegalArgumentException(file + ": optimiser moment '" + name + "' is missing or has the "
-                            + "wrong size");
-                }
-                Buffers.copy(m, 0, t.optimizer.moment(name), 0, t.size);
-            }
-            return t;
-        } catch (RuntimeException e) {
-            t.close();
-            throw e;
-        }
-    }
-
-    private static void requireSame(Path file, String what, String saved, String now) {
-        if (!now.equals(saved)) {
-            throw new IllegalArgumentException("cannot resume from " + file + ": it was trained with " + what + " "
-                    + saved + " but this run asks for " + now + " (resuming must use the same " + what + ")");
-        }
-    }
-
-    private static long parseLong(Map<String, String> meta, String key, Path file) {
-        String v = meta.get(key);
-        if (v == null) {
-            throw new IllegalArgumentException(file + ": training checkpoint lacks metadata '" + key + "'");
-        }
-        try {
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(file + ": metadata '" + key + "' is not an integer: '" + v + "'");
-        }
+        return TrainingCheckpoint.resume(file, task, curriculum, options, kernels);
     }
 
     /** Outcome of an evaluation on fresh sequences. */
@@ -544,13 +475,12 @@ public final class Trainer implements AutoCloseable {
         public double bitErrorsPerSequence() { return (double) bitErrors / sequences; }
     }
 
-    /** Evaluates on {@code options.evalSize()} fresh sequences of the current training task. */
+    /**
+     * Evaluates on {@code options.evalSize()} fresh sequences of the current training task, with
+     * the seed of the next scheduled evaluation; does not touch the run's state.
+     */
     public Evaluation evaluate() {
-        return evaluate(options.evalSize());
-    }
-
-    private Evaluation evaluate(int count) {
-        return evaluate(currentTask(), Math.min(count, options.evalSize()), evalSeed(options.seed(), evaluations++));
+        return evaluate(currentTask(), options.evalSize(), Evaluator.evalSeed(options.seed(), state.evaluations));
     }
 
     /**
@@ -569,82 +499,7 @@ public final class Trainer implements AutoCloseable {
      * generator seeded with {@code seed}; does not touch the training state.
      */
     public Evaluation evaluate(Task evalTask, int count, long seed) {
-        return evaluate(config, kernels, params, evalTask, count, seed, options.threads(), pool, evalNetworks);
-    }
-
-    /**
-     * Forward-only evaluation of {@code params} on {@code count} sequences of {@code evalTask}; the
-     * sequences are drawn first, then run in blocks of 32 whose statistics are summed in block order.
-     */
-    public static Evaluation evaluate(NtmConfig config, Kernels kernels, MemorySegment params, Task evalTask,
-                                      int count, long seed, int threads) {
-        ExecutorService pool = threads > 1 ? Executors.newFixedThreadPool(threads) : null;
-        try {
-            return evaluate(config, kernels, params, evalTask, count, seed, threads, pool, new ArrayList<>());
-        } finally {
-            if (pool != null) {
-                pool.shutdownNow();
-            }
-        }
-    }
-
-    private static Evaluation evaluate(NtmConfig config, Kernels kernels, MemorySegment params, Task evalTask,
-                                       int count, long seed, int threads, ExecutorService pool,
-                                       List<Network> networks) {
-        if (count < 1) {
-            throw new IllegalArgumentException("evaluation needs >= 1 sequence, got " + count);
-        }
-        SplitMix64 rng = new SplitMix64(seed);
-        Sequence[] seqs = new Sequence[count];
-        int maxSteps = 1;
-        for (int i = 0; i < count; i++) {
-            seqs[i] = evalTask.generate(rng);
-            maxSteps = Math.max(maxSteps, seqs[i].steps());
-        }
-        int blocks = (count + EVAL_BATCH - 1) / EVAL_BATCH;
-        PassStats[] stats = new PassStats[blocks];
-        for (int b = 0; b < blocks; b++) {
-            stats[b] = new PassStats();
-        }
-        int workers = pool == null ? 1 : threads;
-        synchronized (networks) {
-            for (int w = 0; w < workers; w++) {
-                if (networks.size() <= w || networks.get(w).maxSteps() < maxSteps) {
-                    Network n = new Network(config, kernels, EVAL_BATCH, maxSteps);
-                    if (networks.size() <= w) {
-                        networks.add(n);
-                    } else {
-                        networks.set(w, n).close();
-                    }
-                }
-            }
-            if (pool == null) {
-                for (int b = 0; b < blocks; b++) {
-                    int from = b * EVAL_BATCH;
-                    networks.get(0).forward(params, seqs, from, Math.min(EVAL_BATCH, count - from), stats[b]);
-                }
-            } else {
-                List<Future<?>> futures = new ArrayList<>(workers);
-                for (int w = 0; w < workers; w++) {
-                    final int first = w;
-                    final Network net = networks.get(w);
-                    futures.add(pool.submit(() -> {
-                        for (int b = first; b < blocks; b += workers) {
-                            int from = b * EVAL_BATCH;
-                            net.forward(params, seqs, from, Math.min(EVAL_BATCH, count - from), stats[b]);
-                        }
-                    }));
-                }
-                await(futures);
-            }
-        }
-        double loss = 0;
-        long errors = 0;
-        for (PassStats s : stats) {
-            loss += s.lossNats;
-            errors += s.bitErrors;
-        }
-        return new Evaluation(count, loss, errors);
+        return evaluator.evaluate(params, evalTask, count, seed);
     }
 
     /** Raised when a batch's loss or gradient is not finite under {@link TrainerOptions.NonFinitePolicy#STOP}. */
@@ -665,9 +520,7 @@ public final class Trainer implements AutoCloseable {
         for (Network n : chunkNetworks) {
             n.close();
         }
-        for (Network n : evalNetworks) {
-            n.close();
-        }
+        evaluator.close();
         arena.close();
     }
 }

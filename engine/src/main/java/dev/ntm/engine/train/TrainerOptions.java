@@ -20,14 +20,16 @@ import java.nio.file.Path;
  * @param stopWhenSolved stop at the first evaluation that finds the task solved
  * @param onNonFinite    what to do with a batch whose loss or gradient is not finite
  * @param outDir         where checkpoints and the learning curve go (null: nowhere)
- * @param checkpointEvery write a training checkpoint every this many sequences (0: only at the end)
+ * @param checkpointEvery write a training checkpoint every this many sequences (0: not by sequences)
+ * @param checkpointSeconds write a training checkpoint every this many seconds of wall time (0: not
+ *                       by time); checkpoints also follow every improving evaluation and the end
  * @param lrSchedule     how the learning rate decays with the sequence count ({@link LearningRateSchedule#NONE}: constant)
  */
 public record TrainerOptions(int batch, int threads, int chunks, long seed, Optimizer.Kind optimizer,
                              float learningRate, GradientClipping clipping, long maxSequences,
                              long evalEvery, int evalSize, double solvedBitErrors, boolean stopWhenSolved,
                              NonFinitePolicy onNonFinite, Path outDir, long checkpointEvery,
-                             LearningRateSchedule lrSchedule) {
+                             long checkpointSeconds, LearningRateSchedule lrSchedule) {
 
     /** What to do when a batch's loss or gradient is NaN or infinite. */
     public enum NonFinitePolicy {
@@ -40,12 +42,14 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
     /** Validates every field with a message naming it. */
     public TrainerOptions {
         require(batch >= 1 && batch <= 4096, "batch must be in 1..4096", batch);
-        require(threads >= 1 && threads <= 256, "threads must be in 1..256", threads);
+        Threads.check(threads);
         require(chunks >= 1 && chunks <= 4096, "chunks must be in 1..4096", chunks);
         require(maxSequences >= 1, "maxSequences must be >= 1", maxSequences);
         require(evalEvery >= 1, "evalEvery must be >= 1", evalEvery);
         require(evalSize >= 1, "evalSize must be >= 1", evalSize);
         require(checkpointEvery >= 0, "checkpointEvery must be >= 0", checkpointEvery);
+        require(checkpointSeconds >= 0 && checkpointSeconds <= MAX_CHECKPOINT_SECONDS,
+                "checkpointSeconds must be in 0.." + MAX_CHECKPOINT_SECONDS, checkpointSeconds);
         if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
             throw new IllegalArgumentException("learning rate must be finite and > 0, got " + learningRate);
         }
@@ -57,6 +61,12 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
         }
     }
 
+    /** Longest checkpoint interval accepted: a week. */
+    public static final long MAX_CHECKPOINT_SECONDS = 7 * 24 * 3600;
+
+    /** Default checkpoint interval: a minute of training is the most an interruption may lose. */
+    public static final long DEFAULT_CHECKPOINT_SECONDS = 60;
+
     private static void require(boolean ok, String what, long got) {
         if (!ok) {
             throw new IllegalArgumentException(what + ", got " + got);
@@ -67,12 +77,14 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
      * Defaults: RMSProp (Graves' form) at batch 1 with element-wise clip 10 and lr 3e-4 -- the
      * recipe that solved copy fastest in wall time here (PERFORMANCE.md); the papers' lr 1e-4
      * (docs/SPEC.md section 4) also trains, about ten times more slowly -- 1 thread, 2 chunks (at
-     * batch 32, two 16-wide products, one per core), seed 1, at most 1 M sequences,
-     * evaluation of 1000 sequences every 1000, stop when solved, constant learning rate.
+     * batch 32, two 16-wide products, one per core), seed 1, at most 1 M sequences, evaluation of
+     * 1000 sequences every 1000, stop when solved, constant learning rate, and (with an output
+     * folder) a checkpoint every minute.
      */
     public static TrainerOptions defaults() {
         return new TrainerOptions(1, 1, 2, 1, Optimizer.Kind.RMSPROP, 3e-4f, GradientClipping.elementwise(10f),
-                1_000_000, 1_000, 1_000, 0.01, true, NonFinitePolicy.STOP, null, 0, LearningRateSchedule.NONE);
+                1_000_000, 1_000, 1_000, 0.01, true, NonFinitePolicy.STOP, null, 0, DEFAULT_CHECKPOINT_SECONDS,
+                LearningRateSchedule.NONE);
     }
 
     /** The Adam recipe of Collier and Beel: batch 32, lr 1e-3, global-norm clip 50. */
@@ -168,6 +180,12 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
         return c.build();
     }
 
+    public TrainerOptions withCheckpointSeconds(long seconds) {
+        Copy c = new Copy(this);
+        c.checkpointSeconds = seconds;
+        return c.build();
+    }
+
     /** These options with learning-rate schedule {@code schedule}. */
     public TrainerOptions withLearningRateSchedule(LearningRateSchedule schedule) {
         Copy c = new Copy(this);
@@ -192,6 +210,7 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
         NonFinitePolicy onNonFinite;
         Path outDir;
         long checkpointEvery;
+        long checkpointSeconds;
         LearningRateSchedule lrSchedule;
 
         Copy(TrainerOptions o) {
@@ -210,13 +229,14 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
             onNonFinite = o.onNonFinite;
             outDir = o.outDir;
             checkpointEvery = o.checkpointEvery;
+            checkpointSeconds = o.checkpointSeconds;
             lrSchedule = o.lrSchedule;
         }
 
         TrainerOptions build() {
             return new TrainerOptions(batch, threads, chunks, seed, optimizer, learningRate, clipping, maxSequences,
                     evalEvery, evalSize, solvedBitErrors, stopWhenSolved, onNonFinite, outDir, checkpointEvery,
-                    lrSchedule);
+                    checkpointSeconds, lrSchedule);
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.ntm.engine.train;
 
+import java.io.IOException;
+import java.nio.file.Path;
+
 /** Observes a training run; every method has an empty default. */
 public interface TrainingListener {
 
@@ -15,11 +18,24 @@ public interface TrainingListener {
     default void curriculum(Trainer trainer, dev.ntm.engine.task.Curriculum curriculum) {
     }
 
+    /** After a periodic checkpoint was written to {@code file}. */
+    default void checkpoint(Trainer trainer, Path file) {
+    }
+
+    /**
+     * After a periodic checkpoint could not be written to {@code file}; the run goes on and the
+     * previous checkpoint stays as it was.
+     *
+     * @param previousSequences the sequence count of the checkpoint still in place, or -1 for none
+     */
+    default void checkpointFailed(Trainer trainer, Path file, IOException error, long previousSequences) {
+    }
+
     /**
      * A learning-curve point.
      *
      * @param sequences       training sequences so far
-     * @param elapsedSeconds  wall time of the training so far (this process)
+     * @param elapsedSeconds  wall time of the training so far (all processes of a resumed run)
      * @param trainCostBits   mean training cost (bits per sequence) since the previous point
      * @param trainBitErrors  mean training bit errors per sequence since the previous point
      * @param eval            the evaluation on fresh sequences

@@ -79,6 +79,6 @@ class NtmModelTest {
         NtmModel.WarmUp none = model.warmUp(Duration.ZERO);
         assertEquals(1, none.steps(), "a zero budget still runs one step: " + none);
         assertThrows(IllegalArgumentException.class, () -> model.warmUp(Duration.ofSeconds(-1)));
-        assertThrows(NullPointerException.class, () -> model.warmUp(null));
+        assertThrows(IllegalArgumentException.class, () -> model.warmUp(null));
     }
 }

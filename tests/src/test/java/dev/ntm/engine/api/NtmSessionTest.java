@@ -77,7 +77,7 @@ class NtmSessionTest {
         e = assertThrows(IllegalArgumentException.class, () -> batch.step(new float[X], new float[3 * Y]));
         assertTrue(e.getMessage().contains("batch*X = 3*9 = 27 floats, got 9"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> MODEL.newSession(0));
-        assertTrue(e.getMessage().contains("batch size must be >= 1, got 0"), e.getMessage());
+        assertTrue(e.getMessage().contains("batch size must be in 1..65536, got 0"), e.getMessage());
     }
 
     @Test

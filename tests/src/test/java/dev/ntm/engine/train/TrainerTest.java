@@ -238,8 +238,8 @@ class TrainerTest {
     void derivedStreamsShareNoSequences() {
         // SplitMix64 states one gamma apart give the same stream shifted by one draw; the derived
         // seeds are hashed so that neighbouring seeds and evaluations are unrelated.
-        java.util.Set<String> eval0 = draws(Trainer.evalSeed(5, 0), 200);
-        java.util.Set<String> eval1 = draws(Trainer.evalSeed(5, 1), 200);
+        java.util.Set<String> eval0 = draws(Evaluator.evalSeed(5, 0), 200);
+        java.util.Set<String> eval1 = draws(Evaluator.evalSeed(5, 1), 200);
         eval1.retainAll(eval0);
         assertTrue(eval1.isEmpty(), "consecutive evaluations must not reuse sequences");
         java.util.Set<String> data1 = draws(Trainer.dataSeed(1), 200);
