@@ -62,7 +62,7 @@ public final class Trainer implements AutoCloseable {
      * A fresh run: parameters initialised from {@code options.seed()}.
      *
      * @throws IllegalArgumentException when the task does not fit the model, or the run would need
-     *                                  more memory than this JVM and machine have ({@link MemoryBudget})
+     *                                  more memory than this JVM and machine have ({@link dev.ntm.engine.MemoryBudget})
      */
     public Trainer(NtmConfig config, Task task, TrainerOptions options, Kernels kernels) {
         TrainingBudget.require(config, task, options);
