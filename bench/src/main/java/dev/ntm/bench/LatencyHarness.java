@@ -85,25 +85,49 @@ public final class LatencyHarness {
 
         /** Flattens the sequences' inputs into one array per step; all must share the input width. */
         public static Inputs of(List<Sequence> sequences) {
+            return batched(sequences, 1);
+        }
+
+        /**
+         * Inputs of a session of {@code batch} sequences: consecutive groups of {@code batch}
+         * sequences run together, each step's array holding sequence b's input at {@code b * X}.
+         * A group lasts as long as its longest sequence (a session resets all its sequences at
+         * once); a sequence that has ended gets zero inputs until the group ends.
+         */
+        public static Inputs batched(List<Sequence> sequences, int batch) {
             if (sequences.isEmpty()) {
                 throw new IllegalArgumentException("the latency harness needs at least one input sequence");
             }
+            if (batch < 1 || sequences.size() % batch != 0) {
+                throw new IllegalArgumentException("the number of sequences (" + sequences.size()
+                        + ") must be a positive multiple of the batch (" + batch + ")");
+            }
             int x = sequences.get(0).inputSize();
+            int groups = sequences.size() / batch;
+            int[] longest = new int[groups];
             int total = 0;
-            for (Sequence s : sequences) {
-                if (s.inputSize() != x) {
-                    throw new IllegalArgumentException("all sequences must have input width " + x + ", got "
-                            + s.inputSize());
+            for (int g = 0; g < groups; g++) {
+                for (Sequence s : sequences.subList(g * batch, (g + 1) * batch)) {
+                    if (s.inputSize() != x) {
+                        throw new IllegalArgumentException("all sequences must have input width " + x + ", got "
+                                + s.inputSize());
+                    }
+                    longest[g] = Math.max(longest[g], s.steps());
                 }
-                total += s.steps();
+                total += longest[g];
             }
             float[][] steps = new float[total][];
             boolean[] starts = new boolean[total];
             int i = 0;
-            for (Sequence s : sequences) {
-                for (int t = 0; t < s.steps(); t++) {
-                    float[] in = new float[x];
-                    System.arraycopy(s.inputs(), t * x, in, 0, x);
+            for (int g = 0; g < groups; g++) {
+                for (int t = 0; t < longest[g]; t++) {
+                    float[] in = new float[batch * x];
+                    for (int b = 0; b < batch; b++) {
+                        Sequence s = sequences.get(g * batch + b);
+                        if (t < s.steps()) {
+                            System.arraycopy(s.inputs(), t * x, in, b * x, x);
+                        }
+                    }
                     starts[i] = t == 0;
                     steps[i++] = in;
                 }
@@ -116,7 +140,7 @@ public final class LatencyHarness {
             return steps.length;
         }
 
-        /** Input width X. */
+        /** Input width X of one sequence. */
         public int inputSize() {
             return inputSize;
         }

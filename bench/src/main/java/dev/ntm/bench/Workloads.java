@@ -69,7 +69,7 @@ public final class Workloads {
         private final float[] out;
         private int cursor;
 
-        /** A loop over {@code inputs} with outputs of width {@code outputSize}. */
+        /** A loop over {@code inputs} writing {@code outputSize} floats per step (batch * Y). */
         public SessionLoop(NtmSession session, LatencyHarness.Inputs inputs, int outputSize) {
             this.session = session;
             this.inputs = inputs;

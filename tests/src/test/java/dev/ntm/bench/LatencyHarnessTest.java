@@ -130,4 +130,27 @@ class LatencyHarnessTest {
         assertThrows(IllegalArgumentException.class, () -> LatencyHarness.Inputs.of(List.of()));
         assertEquals(1_000_000, LatencyHarness.Settings.full().measuredSteps());
     }
+
+    @Test
+    void batchedInputsRunAGroupToItsLongestSequence() {
+        List<Sequence> six = new ArrayList<>(sequences());
+        six.addAll(sequences());
+        LatencyHarness.Inputs in = LatencyHarness.Inputs.batched(six, 3);
+        assertEquals(10, in.size(), "two groups of lengths 3, 4, 5 each last 5 steps");
+        assertEquals(2, in.inputSize());
+        for (int i = 0; i < in.size(); i++) {
+            int t = i % 5;
+            assertEquals(t == 0, in.startsSequence[i], "step " + i);
+            for (int b = 0; b < 3; b++) {
+                // sequence b has length 3 + b; after its end its inputs are zero
+                float expected = t < 3 + b ? 100 * b + t : 0;
+                assertEquals(expected, in.steps[i][b * 2], "step " + i + " sequence " + b);
+                assertEquals(0f, in.steps[i][b * 2 + 1], "step " + i + " sequence " + b);
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LatencyHarness.Inputs.batched(sequences(), 2));
+        assertTrue(e.getMessage().contains("number of sequences (3) must be a positive multiple of the batch (2)"),
+                e.getMessage());
+    }
 }
