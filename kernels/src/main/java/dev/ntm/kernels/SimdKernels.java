@@ -720,7 +720,9 @@ public abstract sealed class SimdKernels implements Kernels
                 tile4x1(ws, wBase + bytes(c), rows, ldwb, dys, dy, lddyb, dxs, dx + bytes(c), lddxb, v);
             }
             if (full < cols) {
-                tile4x1(ws, wBase + bytes(full), rows, ldwb, dys, dy, lddyb, dxs, dx + bytes(full), lddxb, cols - full);
+                for (int b4 = 0; b4 < 4; b4++) {
+                    columnTail(ws, wBase, full, cols, rows, ldwb, dys, dy + b4 * lddyb, dxs, dx + b4 * lddxb);
+                }
             }
         }
         for (; b < batch; b++) {
@@ -734,7 +736,7 @@ public abstract sealed class SimdKernels implements Kernels
                 tile1x1(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
             }
             if (full < cols) {
-                tile1x1(ws, wBase + bytes(full), rows, ldwb, dys, dy, dxs, dx + bytes(full), cols - full);
+                columnTail(ws, wBase, full, cols, rows, ldwb, dys, dy, dxs, dx);
             }
         }
     }
@@ -797,32 +799,45 @@ public abstract sealed class SimdKernels implements Kernels
     }
 
     /**
-     * Four batch rows by the first {@code lanes} columns of one vector (the others untouched). The
-     * mask is made here, not passed in: a mask crossing a call that is not inlined is boxed.
+     * The last {@code cols - from} columns of one batch row of {@link #gemmTransposedAt}, in scalar
+     * fused multiply-adds: the same chain per element as a vector lane (masked vector loads and
+     * stores measured several times slower here than this loop).
      */
+    private static void columnTail(MemorySegment ws, long wBase, int from, int cols, int rows, long ldwb,
+                                   MemorySegment dys, long dy, MemorySegment dxs, long dx) {
+        for (int c = from; c < cols; c++) {
+            long o = bytes(c);
+            float acc = get(dxs, dx + o);
+            for (int r = 0; r < rows; r++) {
+                acc = Math.fma(get(ws, wBase + r * ldwb + o), get(dys, dy + bytes(r)), acc);
+            }
+            put(dxs, dx + o, acc);
+        }
+    }
+
+    /** Four batch rows by one column vector. */
     private void tile4x1(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy, long lddyb,
                          MemorySegment dxs, long dx, long lddxb, int lanes) {
         VectorSpecies<Float> sp = species();
-        VectorMask<Float> m = sp.indexInRange(0, lanes);
         long dx1 = dx + lddxb;
         long dx2 = dx1 + lddxb;
         long dx3 = dx2 + lddxb;
-        FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER, m);
-        FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx1, ORDER, m);
-        FloatVector a2 = FloatVector.fromMemorySegment(sp, dxs, dx2, ORDER, m);
-        FloatVector a3 = FloatVector.fromMemorySegment(sp, dxs, dx3, ORDER, m);
+        FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
+        FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx1, ORDER);
+        FloatVector a2 = FloatVector.fromMemorySegment(sp, dxs, dx2, ORDER);
+        FloatVector a3 = FloatVector.fromMemorySegment(sp, dxs, dx3, ORDER);
         for (int r = 0; r < rows; r++) {
             long g = dy + bytes(r);
-            FloatVector wv = FloatVector.fromMemorySegment(sp, ws, w + r * ldwb, ORDER, m);
+            FloatVector wv = FloatVector.fromMemorySegment(sp, ws, w + r * ldwb, ORDER);
             a0 = wv.fma(FloatVector.broadcast(sp, get(dys, g)), a0);
             a1 = wv.fma(FloatVector.broadcast(sp, get(dys, g + lddyb)), a1);
             a2 = wv.fma(FloatVector.broadcast(sp, get(dys, g + 2 * lddyb)), a2);
             a3 = wv.fma(FloatVector.broadcast(sp, get(dys, g + 3 * lddyb)), a3);
         }
-        a0.intoMemorySegment(dxs, dx, ORDER, m);
-        a1.intoMemorySegment(dxs, dx1, ORDER, m);
-        a2.intoMemorySegment(dxs, dx2, ORDER, m);
-        a3.intoMemorySegment(dxs, dx3, ORDER, m);
+        a0.intoMemorySegment(dxs, dx, ORDER);
+        a1.intoMemorySegment(dxs, dx1, ORDER);
+        a2.intoMemorySegment(dxs, dx2, ORDER);
+        a3.intoMemorySegment(dxs, dx3, ORDER);
     }
 
     /** One batch row by four column vectors (four independent chains keep the FMA units busy). */
@@ -848,17 +863,16 @@ public abstract sealed class SimdKernels implements Kernels
         a3.intoMemorySegment(dxs, dx + 3 * vb, ORDER);
     }
 
-    /** One batch row by the first {@code lanes} columns of one vector (the others untouched). */
+    /** One batch row by one column vector. */
     private void tile1x1(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy,
                          MemorySegment dxs, long dx, int lanes) {
         VectorSpecies<Float> sp = species();
-        VectorMask<Float> m = sp.indexInRange(0, lanes);
-        FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER, m);
+        FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
         for (int r = 0; r < rows; r++) {
-            a0 = FloatVector.fromMemorySegment(sp, ws, w + r * ldwb, ORDER, m)
+            a0 = FloatVector.fromMemorySegment(sp, ws, w + r * ldwb, ORDER)
                     .fma(FloatVector.broadcast(sp, get(dys, dy + bytes(r))), a0);
         }
-        a0.intoMemorySegment(dxs, dx, ORDER, m);
+        a0.intoMemorySegment(dxs, dx, ORDER);
     }
 
     @Override
@@ -934,26 +948,26 @@ public abstract sealed class SimdKernels implements Kernels
                 rankTile4x1(dw, w + bytes(c), ldwb, dy, g, lddyb, x, xAt + bytes(c), ldxb, stepb, steps, active,
                         from, batch, v);
             }
-            if (full < cols) {
-                rankTile4x1(dw, w + bytes(full), ldwb, dy, g, lddyb, x, xAt + bytes(full), ldxb, stepb, steps,
-                        active, from, batch, cols - full);
+            for (int k = 0; k < 4; k++) {
+                rankTail(dw, w + k * ldwb, full, cols, dy, g + bytes(k), lddyb, x, xAt, ldxb, stepb, steps, active,
+                        from, batch);
             }
         }
         for (; r < rows; r++) {
             long w = dwAt + r * ldwb;
             long g = dyAt + bytes(r);
-            for (int c = 0; c < cols; c += v) {
-                VectorMask<Float> m = sp.indexInRange(c, cols);
-                FloatVector a0 = FloatVector.fromMemorySegment(sp, dw, w + bytes(c), ORDER, m);
+            rankTail(dw, w, full, cols, dy, g, lddyb, x, xAt, ldxb, stepb, steps, active, from, batch);
+            for (int c = 0; c < full; c += v) {
+                FloatVector a0 = FloatVector.fromMemorySegment(sp, dw, w + bytes(c), ORDER);
                 for (int s = steps - 1; s >= 0; s--) {
                     long dys = g + s * stepb;
                     long xs = xAt + s * stepb + bytes(c);
                     for (int b = 0, k = active == null ? batch : active[from + s]; b < k; b++) {
-                        a0 = FloatVector.fromMemorySegment(sp, x, xs + b * ldxb, ORDER, m)
+                        a0 = FloatVector.fromMemorySegment(sp, x, xs + b * ldxb, ORDER)
                                 .fma(FloatVector.broadcast(sp, get(dy, dys + b * lddyb)), a0);
                     }
                 }
-                a0.intoMemorySegment(dw, w + bytes(c), ORDER, m);
+                a0.intoMemorySegment(dw, w + bytes(c), ORDER);
             }
         }
     }
@@ -1007,35 +1021,55 @@ public abstract sealed class SimdKernels implements Kernels
         a31.intoMemorySegment(dw, w3 + vb, ORDER);
     }
 
-    /** Four weight rows by the first {@code lanes} columns of one vector, of {@link #rankK}. */
+    /**
+     * Columns {@code from .. cols-1} of one dW row of {@link #rankK} in scalar fused multiply-adds,
+     * the same chain per element as a vector lane (masked vectors measured slower here).
+     */
+    private static void rankTail(MemorySegment dw, long w, int from, int cols, MemorySegment dy, long g, long lddyb,
+                                 MemorySegment x, long xAt, long ldxb, long stepb, int steps, int[] active,
+                                 int first, int batch) {
+        for (int c = from; c < cols; c++) {
+            long o = bytes(c);
+            float acc = get(dw, w + o);
+            for (int s = steps - 1; s >= 0; s--) {
+                long dys = g + s * stepb;
+                long xs = xAt + s * stepb + o;
+                for (int b = 0, k = active == null ? batch : active[first + s]; b < k; b++) {
+                    acc = Math.fma(get(x, xs + b * ldxb), get(dy, dys + b * lddyb), acc);
+                }
+            }
+            put(dw, w + o, acc);
+        }
+    }
+
+    /** Four weight rows by one column vector of {@link #rankK}. */
     private void rankTile4x1(MemorySegment dw, long w, long ldwb, MemorySegment dy, long g, long lddyb,
                              MemorySegment x, long xc, long ldxb, long stepb, int steps, int[] active, int from,
                              int batch, int lanes) {
         VectorSpecies<Float> sp = species();
-        VectorMask<Float> m = sp.indexInRange(0, lanes);
         long w1 = w + ldwb;
         long w2 = w1 + ldwb;
         long w3 = w2 + ldwb;
-        FloatVector a0 = FloatVector.fromMemorySegment(sp, dw, w, ORDER, m);
-        FloatVector a1 = FloatVector.fromMemorySegment(sp, dw, w1, ORDER, m);
-        FloatVector a2 = FloatVector.fromMemorySegment(sp, dw, w2, ORDER, m);
-        FloatVector a3 = FloatVector.fromMemorySegment(sp, dw, w3, ORDER, m);
+        FloatVector a0 = FloatVector.fromMemorySegment(sp, dw, w, ORDER);
+        FloatVector a1 = FloatVector.fromMemorySegment(sp, dw, w1, ORDER);
+        FloatVector a2 = FloatVector.fromMemorySegment(sp, dw, w2, ORDER);
+        FloatVector a3 = FloatVector.fromMemorySegment(sp, dw, w3, ORDER);
         for (int s = steps - 1; s >= 0; s--) {
             long dys = g + s * stepb;
             long xs = xc + s * stepb;
             for (int b = 0, k = active == null ? batch : active[from + s]; b < k; b++) {
                 long dyb = dys + b * lddyb;
-                FloatVector xv = FloatVector.fromMemorySegment(sp, x, xs + b * ldxb, ORDER, m);
+                FloatVector xv = FloatVector.fromMemorySegment(sp, x, xs + b * ldxb, ORDER);
                 a0 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb)), a0);
                 a1 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb + Float.BYTES)), a1);
                 a2 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb + 2 * Float.BYTES)), a2);
                 a3 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb + 3 * Float.BYTES)), a3);
             }
         }
-        a0.intoMemorySegment(dw, w, ORDER, m);
-        a1.intoMemorySegment(dw, w1, ORDER, m);
-        a2.intoMemorySegment(dw, w2, ORDER, m);
-        a3.intoMemorySegment(dw, w3, ORDER, m);
+        a0.intoMemorySegment(dw, w, ORDER);
+        a1.intoMemorySegment(dw, w1, ORDER);
+        a2.intoMemorySegment(dw, w2, ORDER);
+        a3.intoMemorySegment(dw, w3, ORDER);
     }
 
     // ---------------------------------------------------------------- element-wise activations

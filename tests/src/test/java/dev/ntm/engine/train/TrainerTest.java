@@ -164,24 +164,28 @@ class TrainerTest {
 
     @Test
     void anOlderCurveGetsTheNewColumnsBeforeAResumedRunAppends(@TempDir Path dir) throws Exception {
+        // a resumed run keeps the rows its checkpoint counted (LearningCurve.open with keepRows)
         Path csv = dir.resolve("curve.csv");
         String old = "sequences,elapsed_s,train_cost_bits,train_bit_errors,eval_cost_bits,eval_bit_errors,solved";
-        Files.write(csv, java.util.List.of(old, "12,0.5,9.0,4.0,9.5,4.5,false"));
+        Files.write(csv, java.util.List.of(old, "12,0.5,9.0,4.0,9.5,4.5,false", "24,0.9,8.0,3.0,8.5,3.5,false"));
+        LearningCurve.open(csv, csv, 1).close();
+        java.util.List<String> lines = Files.readAllLines(csv);
+        assertEquals(java.util.List.of(LearningCurve.HEADER, "12,0.5,9.0,4.0,9.5,4.5,false,,"), lines,
+                "the kept old row gets the new columns, empty; rows after the checkpoint are dropped");
+
+        Files.write(csv, java.util.List.of("a,b,c", "1,2,3"));
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> LearningCurve.open(csv, csv, 1));
+        assertTrue(e.getMessage().contains("not those of a learning curve"), e.getMessage());
+        assertEquals(java.util.List.of("a,b,c", "1,2,3"), Files.readAllLines(csv), "a foreign file is left alone");
+
+        // a fresh run starts its curve anew (the command line refuses such a folder without --overwrite)
         try (Trainer t = new Trainer(SMALL, TASK, options(4, 1).withMaxSequences(24).withOutput(dir, 0), K)) {
             t.train(new TrainingListener() { });
         }
-        java.util.List<String> lines = Files.readAllLines(csv);
+        lines = Files.readAllLines(csv);
         assertEquals(LearningCurve.HEADER, lines.get(0));
-        assertEquals("12,0.5,9.0,4.0,9.5,4.5,false,,", lines.get(1), "the old row, its new columns empty");
-        assertEquals(LearningCurve.HEADER.split(",").length, lines.get(2).split(",", -1).length, lines.get(2));
-
-        Files.write(csv, java.util.List.of("a,b,c", "1,2,3"));
-        try (Trainer t = new Trainer(SMALL, TASK, options(4, 1).withMaxSequences(24).withOutput(dir, 0), K)) {
-            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                    () -> t.train(new TrainingListener() { }));
-            assertTrue(e.getMessage().contains("not those of a learning curve"), e.getMessage());
-        }
-        assertEquals(java.util.List.of("a,b,c", "1,2,3"), Files.readAllLines(csv), "a foreign file is left alone");
+        assertEquals(LearningCurve.HEADER.split(",").length, lines.get(1).split(",", -1).length, lines.get(1));
     }
 
     @Test
