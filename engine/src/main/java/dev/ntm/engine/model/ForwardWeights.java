@@ -54,6 +54,31 @@ final class ForwardWeights {
         return image != null ? image : params;
     }
 
+    /** The row-major weights of an LSTM network with rows padded to whole vectors ({@link PaddedWeights}). */
+    static ForwardWeights padded(Stepper s, PaddedWeights p) {
+        int layers = s.layerW.length;
+        int heads = s.headW.length;
+        long[] layerW = new long[layers];
+        long[] layerB = new long[layers];
+        int[] layerLd = new int[layers];
+        long[] headW = new long[heads];
+        long[] headB = new long[heads];
+        int[] headLd = new int[heads];
+        for (int l = 0; l < layers; l++) {
+            layerW[l] = p.offset(p.layer(l));
+            layerB[l] = p.biasOffset(p.layer(l));
+            layerLd[l] = p.ld(p.layer(l));
+        }
+        for (int h = 0; h < heads; h++) {
+            headW[h] = p.offset(p.head(h));
+            headB[h] = p.biasOffset(p.head(h));
+            headLd[h] = p.ld(p.head(h));
+        }
+        int o = p.output();
+        return new ForwardWeights(false, p.weights(), layerW, layerB, layerLd, headW, headB, headLd, p.offset(o),
+                p.biasOffset(o), p.ld(o));
+    }
+
     /** The row-major weights in place in the parameters. */
     static ForwardWeights direct(Stepper s) {
         ParamLayout layout = ParamLayout.of(s.config);

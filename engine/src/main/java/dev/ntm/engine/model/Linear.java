@@ -31,14 +31,19 @@ final class Linear {
         Affine.forward(k, w, wOff, ldw, transposed, true, bOff, in, out, a, x, ldx, y, ldy, batch);
     }
 
-    /** {@code dW += dy^T x}, {@code dbias += sum_b dy}, {@code dx += W^T dy}. */
-    void backward(MemorySegment p, long wOff, MemorySegment g, long dwOff, long dbOff,
+    /**
+     * {@code dW += dy^T x}, {@code dbias += sum_b dy}, {@code dx += W^T dy}, with W and dW of row
+     * stride {@code ldw >= in}: all ldw columns are computed, so with rows padded to whole vectors
+     * (zeros in W beyond column in) the x and dx rows need room for ldw values, the padding of dx
+     * receives exact zeros and the padding columns of dW are for the caller to discard.
+     */
+    void backward(MemorySegment w, long wOff, int ldw, MemorySegment dwS, long dwOff, MemorySegment g, long dbOff,
                   MemorySegment a, long x, int ldx, MemorySegment dyS, long dy, int lddy,
                   MemorySegment dxS, long dx, int lddx, int batch) {
         for (int b = 0; b < batch; b++) {
             k.axpy(1f, dyS, dy + (long) b * lddy, g, dbOff, out);
         }
-        k.rankKUpdate(g, dwOff, out, in, in, dyS, dy, lddy, a, x, ldx, batch);
-        k.gemmTransposed(p, wOff, out, in, in, dyS, dy, lddy, dxS, dx, lddx, batch);
+        k.rankKUpdate(dwS, dwOff, out, ldw, ldw, dyS, dy, lddy, a, x, ldx, batch);
+        k.gemmTransposed(w, wOff, out, ldw, ldw, dyS, dy, lddy, dxS, dx, lddx, batch);
     }
 }

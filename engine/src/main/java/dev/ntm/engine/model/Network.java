@@ -53,8 +53,8 @@ public final class Network implements AutoCloseable {
     static final int TRANSPOSED_MIN_BATCH = 2;
     /** The transposed weights of the forward pass, refreshed per pass (see TRANSPOSED_MIN_BATCH). */
     private final ForwardWeights transposed;
-    /** The LSTM weights and weight gradients of the backward pass, rows padded (null: feedforward). */
-    private final PaddedLstmWeights padded;
+    /** Weights and weight gradients with rows padded to whole vectors (null: feedforward controller). */
+    private final PaddedWeights padded;
 
     /**
      * A network for {@code config} running batches of up to {@code maxBatch} sequences of up to
@@ -80,7 +80,7 @@ public final class Network implements AutoCloseable {
         }
         this.tape = stepper.tape;
         this.transposed = maxBatch >= TRANSPOSED_MIN_BATCH ? ForwardWeights.transposedLayout(stepper, arena) : null;
-        this.padded = tape.lstm ? new PaddedLstmWeights(stepper, arena) : null;
+        this.padded = tape.lstm ? new PaddedWeights(stepper, arena) : null;
         this.order = new int[maxBatch];
         this.sorted = new Sequence[maxBatch];
         this.activeAt = new int[maxSteps];
@@ -121,7 +121,11 @@ public final class Network implements AutoCloseable {
         }
         int steps = prepare(batch, from, count, true, stats);
         stepper.loadInitialState(params);
-        ForwardWeights fw = forwardWeights(params, count);
+        if (padded != null) {
+            padded.refresh(params);
+        }
+        ForwardWeights fw = count < TRANSPOSED_MIN_BATCH && padded != null ? padded.forward
+                : forwardWeights(params, count);
         int active = count;
         for (int t = 0; t < steps; t++) {
             while (sorted[active - 1].steps() <= t) {
@@ -131,9 +135,6 @@ public final class Network implements AutoCloseable {
             putInputs(t, t, active);
             stepper.step(params, fw, t == 0, t - 1, t, t, t + 1, active);
             score(t, t, active, gradScale, stats);
-        }
-        if (padded != null) {
-            padded.refresh(params);
         }
         backward(params, grads, steps, count);
         stats.sequences += count;
@@ -356,8 +357,15 @@ public final class Network implements AutoCloseable {
             for (int b = 0; b < active; b++) {
                 SegmentOps.zero(d, t.grad(b) + t.dOut, hs + rm);
             }
-            st.output.backward(p, st.outW, g, st.outW, st.outB, a, base + t.outIn, base + t.logitsPre,
-                    base + t.dlogits, ld, d, gbase + t.dOut, gld, active);
+            if (padded != null) {
+                int o = padded.output();
+                st.output.backward(padded.weights(), padded.offset(o), padded.ld(o), padded.gradients(),
+                        padded.offset(o), g, st.outB, a, base + t.outIn, base + t.logitsPre, base + t.dlogits, ld, d,
+                        gbase + t.dOut, gld, active);
+            } else {
+                st.output.backward(p, st.outW, config.outputInputSize(), g, st.outW, g, st.outB, a, base + t.outIn,
+                        base + t.logitsPre, base + t.dlogits, ld, d, gbase + t.dOut, gld, active);
+            }
 
             for (int b = 0; b < active; b++) {
                 long row = t.row(s, b);
@@ -391,8 +399,15 @@ public final class Network implements AutoCloseable {
             // p_h = W_h o + b_h
             for (int h = 0; h < t.heads; h++) {
                 int hp = t.headParam(h);
-                st.linear(h).backward(p, st.headW[h], g, st.headW[h], st.headB[h], a, base + t.outIn, ld,
-                        d, gbase + t.dPre + hp, gld, d, gbase + t.dOut, gld, active);
+                if (padded != null) {
+                    int i = padded.head(h);
+                    st.linear(h).backward(padded.weights(), padded.offset(i), padded.ld(i), padded.gradients(),
+                            padded.offset(i), g, st.headB[h], a, base + t.outIn, ld, d, gbase + t.dPre + hp, gld, d,
+                            gbase + t.dOut, gld, active);
+                } else {
+                    st.linear(h).backward(p, st.headW[h], t.hidden, g, st.headW[h], g, st.headB[h], a,
+                            base + t.outIn, ld, d, gbase + t.dPre + hp, gld, d, gbase + t.dOut, gld, active);
+                }
             }
             controllerBackward(p, g, s, active);
             groupRows += active;
@@ -400,17 +415,16 @@ public final class Network implements AutoCloseable {
                 // dW of each LSTM layer from the dz of steps s .. groupEnd-1 at once: the same sums,
                 // in the same order, as per-step updates, with dW read and written once per group
                 for (int l = 0; l < t.layers; l++) {
-                    st.lstm[l].weightGradient(padded.gradients(), padded.offset(l), padded.ld(l), a,
+                    int i = padded.layer(l);
+                    st.lstm[l].weightGradient(padded.gradients(), padded.offset(i), padded.ld(i), a,
                             base + t.dzStep[l], base + t.xcat[l], (long) t.batch * ld, ld, activeAt, s, groupEnd - s);
                 }
                 groupEnd = s;
                 groupRows = 0;
             }
         }
-        if (t.lstm) {
-            for (int l = 0; l < t.layers; l++) {
-                padded.addGradientTo(l, g);
-            }
+        if (padded != null) {
+            padded.addGradientsTo(g);
         }
         initialStateBackward(g, count);
     }
@@ -440,7 +454,8 @@ public final class Network implements AutoCloseable {
             if (t.lstm) {
                 boolean first = s == 0;
                 long cPrev = first ? t.zeros : t.row(s - 1, 0) + t.cell[l];
-                st.lstm[l].backward(padded.weights(), padded.offset(l), padded.ld(l), g, st.layerB[l], a,
+                int i = padded.layer(l);
+                st.lstm[l].backward(padded.weights(), padded.offset(i), padded.ld(i), g, st.layerB[l], a,
                         base + t.xcat[l], cPrev,
                         first ? 0 : ld, base + t.gates[l], base + t.tanhC[l], ld,
                         d, gbase + t.dh, gbase + t.dcCarry[l], base + t.dzStep[l], ld, gbase + t.dxcat, gld, active);

@@ -53,13 +53,13 @@ public final class OutputLayer {
      * {@code dW += dy^T in}, {@code db += sum_b dy}, {@code din += W^T dy} ({@code din} in
      * {@code d} with stride {@code dld}).
      */
-    public void backward(MemorySegment p, long wOff, MemorySegment g, long dwOff, long dbOff,
-                         MemorySegment a, long in, long pre, long dy, int ld,
+    public void backward(MemorySegment w, long wOff, int ldw, MemorySegment dwS, long dwOff, MemorySegment g,
+                         long dbOff, MemorySegment a, long in, long pre, long dy, int ld,
                          MemorySegment d, long din, int dld, int batch) {
         for (int b = 0; b < batch; b++) {
             long r = (long) b * ld;
             k.clipBackward(a, pre + r, a, dy + r, out, clip);
         }
-        linear.backward(p, wOff, g, dwOff, dbOff, a, in, ld, a, dy, ld, d, din, dld, batch);
+        linear.backward(w, wOff, ldw, dwS, dwOff, g, dbOff, a, in, ld, a, dy, ld, d, din, dld, batch);
     }
 }

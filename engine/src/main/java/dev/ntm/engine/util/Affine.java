@@ -13,6 +13,8 @@ import dev.ntm.kernels.Kernels;
  * <p>A transposed W is stored with its rows padded by zeros to {@code ldw >= out} (and its bias
  * likewise). When the caller's Y rows have room for {@code ldw} values ({@code padOut}), all
  * {@code ldw} outputs are computed, so the kernel works on whole vectors; the extra ones are zero.
+ * A row-major W may likewise have its rows padded by zeros to {@code ldw >= in}; the product then
+ * runs over all {@code ldw} columns, so the X rows need room for {@code ldw} finite values.
  */
 public final class Affine {
 
@@ -38,7 +40,8 @@ public final class Affine {
         if (transposed) {
             k.gemmTransposed(w, wOff, in, cols, ldw, a, x, ldx, a, y, ldy, batch);
         } else {
-            k.gemm(w, wOff, out, in, ldw, a, x, ldx, a, y, ldy, batch, true);
+            // over all ldw columns: rows padded to whole vectors (zeros beyond in) need no tail
+            k.gemm(w, wOff, out, ldw, ldw, a, x, ldx, a, y, ldy, batch, true);
         }
     }
 }
