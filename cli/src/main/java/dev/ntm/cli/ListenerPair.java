@@ -1,5 +1,8 @@
 package dev.ntm.cli;
 
+import java.io.IOException;
+import java.nio.file.Path;
+
 import dev.ntm.engine.task.Curriculum;
 import dev.ntm.engine.train.Trainer;
 import dev.ntm.engine.train.TrainingListener;
@@ -23,5 +26,17 @@ record ListenerPair(TrainingListener first, TrainingListener second) implements 
     public void curriculum(Trainer trainer, Curriculum curriculum) {
         first.curriculum(trainer, curriculum);
         second.curriculum(trainer, curriculum);
+    }
+
+    @Override
+    public void checkpoint(Trainer trainer, Path file) {
+        first.checkpoint(trainer, file);
+        second.checkpoint(trainer, file);
+    }
+
+    @Override
+    public void checkpointFailed(Trainer trainer, Path file, IOException error, long previousSequences) {
+        first.checkpointFailed(trainer, file, error, previousSequences);
+        second.checkpointFailed(trainer, file, error, previousSequences);
     }
 }

@@ -86,6 +86,7 @@ public final class Main implements Runnable {
         }
         if (ex instanceof NoSuchFileException || ex instanceof FileNotFoundException
                 || ex instanceof AccessDeniedException || ex instanceof FileSystemException || ex instanceof Safetensors.FormatException
+                || ex instanceof dev.ntm.serve.CountersFile.FormatException
                 || ex instanceof Curve.CurveFormatException) {
             return ExitCodes.INPUT_FILE;
         }

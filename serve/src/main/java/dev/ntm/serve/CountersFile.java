@@ -124,7 +124,7 @@ public final class CountersFile implements AutoCloseable {
         }
         long size = Files.size(path);
         if (size < HEADER_LENGTH) {
-            throw new IOException(path + " is not an ntm counters file: " + size + " bytes, the header alone is "
+            throw new FormatException(path + " is not an ntm counters file: " + size + " bytes, the header alone is "
                     + HEADER_LENGTH);
         }
         MappedByteBuffer mapped = IoUtil.mapExistingFile(path.toFile(), "ntm counters");
@@ -132,19 +132,19 @@ public final class CountersFile implements AutoCloseable {
             UnsafeBuffer all = new UnsafeBuffer(mapped);
             int magic = all.getIntAcquire(MAGIC_OFFSET);
             if (magic != MAGIC) {
-                throw new IOException(path + " is not an ntm counters file (magic 0x" + Integer.toHexString(magic)
+                throw new FormatException(path + " is not an ntm counters file (magic 0x" + Integer.toHexString(magic)
                         + ", expected 0x" + Integer.toHexString(MAGIC) + ")");
             }
             int version = all.getInt(VERSION_OFFSET);
             if (version != VERSION) {
-                throw new IOException(path + " has counters layout version " + version + "; this ntm reads version "
+                throw new FormatException(path + " has counters layout version " + version + "; this ntm reads version "
                         + VERSION);
             }
             long meta = all.getInt(METADATA_LENGTH_OFFSET);
             long values = all.getInt(VALUES_LENGTH_OFFSET);
             if (meta < 0 || values < 0 || meta != values / CountersReader.COUNTER_LENGTH * CountersReader.METADATA_LENGTH
                     || HEADER_LENGTH + meta + values != size) {
-                throw new IOException(path + " is damaged: header says " + meta + " + " + values
+                throw new FormatException(path + " is damaged: header says " + meta + " + " + values
                         + " bytes of counters, the file holds " + (size - HEADER_LENGTH));
             }
             CountersReader reader = new CountersReader(new UnsafeBuffer(all, HEADER_LENGTH, (int) meta),
@@ -200,6 +200,15 @@ public final class CountersFile implements AutoCloseable {
     public void close() {
         if (mapped != null && !(reader instanceof CountersManager)) {
             IoUtil.unmap((ByteBuffer) mapped);
+        }
+    }
+
+    /** A file that exists but is not a counters file this version reads. */
+    public static final class FormatException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        FormatException(String message) {
+            super(message);
         }
     }
 }

@@ -92,13 +92,13 @@ class StatCommandTest {
     @Test
     void missingOrForeignFilesAreRefusedClearly(@TempDir Path dir) throws Exception {
         CliRun missing = run("stat", dir.resolve("nothing.counters").toString());
-        assertEquals(2, missing.status());
+        assertEquals(3, missing.status(), "a missing input file exits 3");
         assertEquals("ntm stat: " + dir.resolve("nothing.counters") + ": no such counters file\n", missing.err());
 
         Path foreign = dir.resolve("foreign.counters");
         Files.write(foreign, new byte[4096]);
         CliRun notOurs = run("stat", foreign.toString());
-        assertEquals(2, notOurs.status());
+        assertEquals(3, notOurs.status(), "a file that is not a counters file exits 3");
         assertEquals("ntm stat: " + foreign + " is not an ntm counters file (magic 0x0, expected 0x4e544d43)\n",
                 notOurs.err());
 

@@ -50,6 +50,11 @@ public final class Trainer implements AutoCloseable {
     private final Optimizer optimizer;
     private final SplitMix64 data;
     private final Sequence[] batch;
+    /** Scratch of {@link #balanceChunks}: batch positions by length, chunk loads and fills, the dealt batch. */
+    private final int[] byLength;
+    private final long[] chunkLoad;
+    private final int[] chunkFill;
+    private final Sequence[] dealt;
     private final ExecutorService pool;
     private final Evaluator evaluator;
     final RunState state = new RunState();
@@ -102,6 +107,10 @@ public final class Trainer implements AutoCloseable {
         this.optimizer = Optimizer.create(options.optimizer(), options.learningRate(), kernels, arena, size);
         this.data = new SplitMix64(dataSeed(options.seed()));
         this.batch = new Sequence[options.batch()];
+        this.byLength = new int[options.batch()];
+        this.chunkLoad = new long[chunks];
+        this.chunkFill = new int[chunks];
+        this.dealt = new Sequence[options.batch()];
         this.pool = Threads.pool(options.threads(), "ntm-train");
         this.evaluator = new Evaluator(config, kernels, options.threads(), pool, false);
     }
@@ -205,6 +214,7 @@ public final class Trainer implements AutoCloseable {
         for (int i = 0; i < batch.length; i++) {
             batch[i] = source.generate(data);
         }
+        balanceChunks();
         state.sequences += batch.length;
         runChunks(1f / batch.length);
         double loss = 0;
@@ -230,6 +240,43 @@ public final class Trainer implements AutoCloseable {
         optimizer.step(params, grads);
         state.batches++;
         return new BatchResult(loss, errors, batch.length, norm, false);
+    }
+
+    /**
+     * Deals the batch's sequences to the chunks so that each chunk's total length is about the
+     * same: longest first, each to the chunk with room and the least work so far (ties to the
+     * lower chunk). Two threads then finish their chunks at about the same time. The deal depends
+     * only on the batch, never on the thread count, so results stay the same for any thread count.
+     */
+    private void balanceChunks() {
+        int n = batch.length;
+        int chunks = chunkFrom.length;
+        if (chunks < 2) {
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            int len = batch[i].steps();
+            int j = i;
+            while (j > 0 && batch[byLength[j - 1]].steps() < len) {
+                byLength[j] = byLength[j - 1];
+                j--;
+            }
+            byLength[j] = i;
+        }
+        java.util.Arrays.fill(chunkLoad, 0);
+        java.util.Arrays.fill(chunkFill, 0);
+        for (int i = 0; i < n; i++) {
+            Sequence seq = batch[byLength[i]];
+            int best = -1;
+            for (int c = 0; c < chunks; c++) {
+                if (chunkFill[c] < chunkCount[c] && (best < 0 || chunkLoad[c] < chunkLoad[best])) {
+                    best = c;
+                }
+            }
+            dealt[chunkFrom[best] + chunkFill[best]++] = seq;
+            chunkLoad[best] += seq.steps();
+        }
+        System.arraycopy(dealt, 0, batch, 0, n);
     }
 
     private void runChunks(float gradScale) {
