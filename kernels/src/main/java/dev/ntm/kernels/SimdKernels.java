@@ -717,7 +717,7 @@ public abstract sealed class SimdKernels implements Kernels
                 tile4x3(ws, wBase + bytes(c), rows, ldwb, dys, dy, lddyb, dxs, dx + bytes(c), lddxb, v);
             }
             for (; c < full; c += v) {
-                tile4x1(ws, wBase + bytes(c), rows, ldwb, dys, dy, lddyb, dxs, dx + bytes(c), lddxb, v);
+                tile4x1(ws, wBase + bytes(c), rows, ldwb, dys, dy, lddyb, dxs, dx + bytes(c), lddxb);
             }
             if (full < cols) {
                 for (int b4 = 0; b4 < 4; b4++) {
@@ -733,7 +733,7 @@ public abstract sealed class SimdKernels implements Kernels
                 tile1x4(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
             }
             for (; c < full; c += v) {
-                tile1x1(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
+                tile1x1(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c));
             }
             if (full < cols) {
                 columnTail(ws, wBase, full, cols, rows, ldwb, dys, dy, dxs, dx);
@@ -817,7 +817,7 @@ public abstract sealed class SimdKernels implements Kernels
 
     /** Four batch rows by one column vector. */
     private void tile4x1(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy, long lddyb,
-                         MemorySegment dxs, long dx, long lddxb, int lanes) {
+                         MemorySegment dxs, long dx, long lddxb) {
         VectorSpecies<Float> sp = species();
         long dx1 = dx + lddxb;
         long dx2 = dx1 + lddxb;
@@ -865,7 +865,7 @@ public abstract sealed class SimdKernels implements Kernels
 
     /** One batch row by one column vector. */
     private void tile1x1(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy,
-                         MemorySegment dxs, long dx, int lanes) {
+                         MemorySegment dxs, long dx) {
         VectorSpecies<Float> sp = species();
         FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
         for (int r = 0; r < rows; r++) {
@@ -946,7 +946,7 @@ public abstract sealed class SimdKernels implements Kernels
             }
             for (; c < full; c += v) {
                 rankTile4x1(dw, w + bytes(c), ldwb, dy, g, lddyb, x, xAt + bytes(c), ldxb, stepb, steps, active,
-                        from, batch, v);
+                        from, batch);
             }
             for (int k = 0; k < 4; k++) {
                 rankTail(dw, w + k * ldwb, full, cols, dy, g + bytes(k), lddyb, x, xAt, ldxb, stepb, steps, active,
@@ -1045,7 +1045,7 @@ public abstract sealed class SimdKernels implements Kernels
     /** Four weight rows by one column vector of {@link #rankK}. */
     private void rankTile4x1(MemorySegment dw, long w, long ldwb, MemorySegment dy, long g, long lddyb,
                              MemorySegment x, long xc, long ldxb, long stepb, int steps, int[] active, int from,
-                             int batch, int lanes) {
+                             int batch) {
         VectorSpecies<Float> sp = species();
         long w1 = w + ldwb;
         long w2 = w1 + ldwb;
