@@ -47,8 +47,9 @@ public final class Network implements AutoCloseable {
     /**
      * Smallest batch whose forward pass reads a transposed copy of the weights, refreshed at the
      * start of every pass: from there the transposed product (a vector of outputs per input, no
-     * lane reductions, tiles of four sequences) repays the copy; a single sequence reads the
-     * weights in place.
+     * lane reductions, tiles of four sequences) repays the copy. A single sequence reads the
+     * row-padded copy of {@link PaddedWeights} in training (LSTM controllers) and the weights in
+     * place in evaluation.
      */
     static final int TRANSPOSED_MIN_BATCH = 2;
     /** The transposed weights of the forward pass, refreshed per pass (see TRANSPOSED_MIN_BATCH). */
