@@ -95,6 +95,17 @@ public interface Kernels {
                         MemorySegment dy, long dyOff, int lddy,
                         MemorySegment dx, long dxOff, int lddx, int batch);
 
+    /**
+     * {@link #gemmTransposed} with W stored in bfloat16 ({@link Bf16}: 16-bit values, the upper half
+     * of a float's bits), {@code wOff} and {@code ldw} counted in 16-bit elements: each element of
+     * dX is the same chain of fused multiply-adds, over the widened weights, as in
+     * {@code gemmTransposed} of the widened matrix. Half the bytes to stream per product: the
+     * compact-weights inference mode's gate product.
+     */
+    void gemmTransposedBf16(MemorySegment w, long wOff, int rows, int cols, int ldw,
+                            MemorySegment dy, long dyOff, int lddy,
+                            MemorySegment dx, long dxOff, int lddx, int batch);
+
     /** Rank-k weight gradient: {@code dW[r][c] += sum_b dY[b][r] * X[b][c]}. */
     void rankKUpdate(MemorySegment dw, long dwOff, int rows, int cols, int ldw,
                      MemorySegment dy, long dyOff, int lddy,

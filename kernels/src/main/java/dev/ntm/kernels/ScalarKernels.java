@@ -127,6 +127,24 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void gemmTransposedBf16(MemorySegment w, long wOff, int rows, int cols, int ldw,
+                                   MemorySegment dy, long dyOff, int lddy,
+                                   MemorySegment dx, long dxOff, int lddx, int batch) {
+        for (int b = 0; b < batch; b++) {
+            long dyRow = dyOff + (long) b * lddy;
+            long dxRow = dxOff + (long) b * lddx;
+            for (int c = 0; c < cols; c++) {
+                float acc = dx.getAtIndex(Buffers.F32, dxRow + c);
+                for (int r = 0; r < rows; r++) {
+                    acc = Math.fma(Bf16.toFloat(w.getAtIndex(Bf16.LAYOUT, wOff + (long) r * ldw + c)),
+                            dy.getAtIndex(Buffers.F32, dyRow + r), acc);
+                }
+                dx.setAtIndex(Buffers.F32, dxRow + c, acc);
+            }
+        }
+    }
+
+    @Override
     public void rankKUpdate(MemorySegment dw, long dwOff, int rows, int cols, int ldw,
                             MemorySegment dy, long dyOff, int lddy,
                             MemorySegment x, long xOff, int ldx, int batch) {

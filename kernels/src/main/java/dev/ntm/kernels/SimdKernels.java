@@ -35,6 +35,7 @@ import java.util.Objects;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -124,6 +125,12 @@ public abstract sealed class SimdKernels implements Kernels
     /** The float species of this implementation; a JIT constant in each subclass. */
     abstract VectorSpecies<Float> species();
 
+    /** 16-bit lanes, as many as {@link #species()} has (for bfloat16 weights). */
+    abstract VectorSpecies<Short> halfSpecies();
+
+    /** 32-bit integer lanes of {@link #species()}'s shape (to widen bfloat16). */
+    abstract VectorSpecies<Integer> intSpecies();
+
     @Override
     public final String name() {
         return "simd";
@@ -142,30 +149,66 @@ public abstract sealed class SimdKernels implements Kernels
     /** 128-bit vectors (4 floats). */
     static final class Simd128 extends SimdKernels {
         private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_128;
+        private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_64;
+        private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_128;
 
         @Override
         VectorSpecies<Float> species() {
             return SPECIES;
+        }
+
+        @Override
+        VectorSpecies<Short> halfSpecies() {
+            return HALVES;
+        }
+
+        @Override
+        VectorSpecies<Integer> intSpecies() {
+            return INTS;
         }
     }
 
     /** 256-bit vectors (8 floats). */
     static final class Simd256 extends SimdKernels {
         private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_256;
+        private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_128;
+        private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_256;
 
         @Override
         VectorSpecies<Float> species() {
             return SPECIES;
+        }
+
+        @Override
+        VectorSpecies<Short> halfSpecies() {
+            return HALVES;
+        }
+
+        @Override
+        VectorSpecies<Integer> intSpecies() {
+            return INTS;
         }
     }
 
     /** 512-bit vectors (16 floats). */
     static final class Simd512 extends SimdKernels {
         private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_512;
+        private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_256;
+        private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
 
         @Override
         VectorSpecies<Float> species() {
             return SPECIES;
+        }
+
+        @Override
+        VectorSpecies<Short> halfSpecies() {
+            return HALVES;
+        }
+
+        @Override
+        VectorSpecies<Integer> intSpecies() {
+            return INTS;
         }
     }
 
@@ -732,13 +775,101 @@ public abstract sealed class SimdKernels implements Kernels
             for (; c + 4 * v <= full; c += 4 * v) {
                 tile1x4(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
             }
-            for (; c < full; c += v) {
+            // the last one to three vectors in one pass: a single chain would wait on each FMA
+            if (c + 3 * v <= full) {
+                tile1x3(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
+            } else if (c + 2 * v <= full) {
+                tile1x2(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
+            } else if (c < full) {
                 tile1x1(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c));
             }
             if (full < cols) {
                 columnTail(ws, wBase, full, cols, rows, ldwb, dys, dy, dxs, dx);
             }
         }
+    }
+
+    @Override
+    public void gemmTransposedBf16(MemorySegment w, long wOff, int rows, int cols, int ldw,
+                                   MemorySegment dy, long dyOff, int lddy,
+                                   MemorySegment dx, long dxOff, int lddx, int batch) {
+        if (rows <= 0 || cols <= 0 || batch <= 0) {
+            return;
+        }
+        long wAt = Objects.checkFromIndexSize(wOff * 2, span(rows, ldw, cols) * 2, w.byteSize());
+        long dyAt = at(dy, dyOff, span(batch, lddy, rows));
+        long dxAt = at(dx, dxOff, span(batch, lddx, cols));
+        int v = species().length();
+        int full = cols & -v;
+        long ldwb = 2L * ldw;
+        for (int b = 0; b < batch; b++) {
+            long dyb = dyAt + b * bytes(lddy);
+            long dxb = dxAt + b * bytes(lddx);
+            int c = 0;
+            for (; c + 4 * v <= full; c += 4 * v) {
+                compactTile4(w, wAt + 2L * c, rows, ldwb, dy, dyb, dx, dxb + bytes(c), v);
+            }
+            for (; c < full; c += v) {
+                compactTile1(w, wAt + 2L * c, rows, ldwb, dy, dyb, dx, dxb + bytes(c));
+            }
+            for (; c < cols; c++) {
+                float acc = get(dx, dxb + bytes(c));
+                for (int r = 0; r < rows; r++) {
+                    acc = Math.fma(Bf16.toFloat(w.get(Bf16.LAYOUT, wAt + r * ldwb + 2L * c)), get(dy, dyb + bytes(r)),
+                            acc);
+                }
+                put(dx, dxb + bytes(c), acc);
+            }
+        }
+    }
+
+    /**
+     * One batch row by four column vectors of bfloat16 weights (byte offsets): each half-width
+     * load is widened exactly, by sign-extending to 32-bit lanes and shifting left 16 (the
+     * extension's bits leave at the top), then feeds the same FMA a float weight would.
+     */
+    private void compactTile4(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy,
+                              MemorySegment dxs, long dx, int v) {
+        VectorSpecies<Float> sp = species();
+        VectorSpecies<Short> hs = halfSpecies();
+        VectorSpecies<Integer> is = intSpecies();
+        long vb = bytes(v);
+        long hb = 2L * v;
+        FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
+        FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
+        FloatVector a2 = FloatVector.fromMemorySegment(sp, dxs, dx + 2 * vb, ORDER);
+        FloatVector a3 = FloatVector.fromMemorySegment(sp, dxs, dx + 3 * vb, ORDER);
+        for (int r = 0; r < rows; r++) {
+            long wr = w + r * ldwb;
+            FloatVector g = FloatVector.broadcast(sp, get(dys, dy + bytes(r)));
+            a0 = ((IntVector) ShortVector.fromMemorySegment(hs, ws, wr, ORDER).convertShape(VectorOperators.S2I, is, 0))
+                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(g, a0);
+            a1 = ((IntVector) ShortVector.fromMemorySegment(hs, ws, wr + hb, ORDER).convertShape(VectorOperators.S2I, is,
+                    0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(g, a1);
+            a2 = ((IntVector) ShortVector.fromMemorySegment(hs, ws, wr + 2 * hb, ORDER).convertShape(VectorOperators.S2I,
+                    is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(g, a2);
+            a3 = ((IntVector) ShortVector.fromMemorySegment(hs, ws, wr + 3 * hb, ORDER).convertShape(VectorOperators.S2I,
+                    is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(g, a3);
+        }
+        a0.intoMemorySegment(dxs, dx, ORDER);
+        a1.intoMemorySegment(dxs, dx + vb, ORDER);
+        a2.intoMemorySegment(dxs, dx + 2 * vb, ORDER);
+        a3.intoMemorySegment(dxs, dx + 3 * vb, ORDER);
+    }
+
+    /** One batch row by one column vector of bfloat16 weights. */
+    private void compactTile1(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy,
+                              MemorySegment dxs, long dx) {
+        VectorSpecies<Float> sp = species();
+        VectorSpecies<Short> hs = halfSpecies();
+        VectorSpecies<Integer> is = intSpecies();
+        FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
+        for (int r = 0; r < rows; r++) {
+            a0 = ((IntVector) ShortVector.fromMemorySegment(hs, ws, w + r * ldwb, ORDER).convertShape(VectorOperators.S2I,
+                    is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+                    .fma(FloatVector.broadcast(sp, get(dys, dy + bytes(r))), a0);
+        }
+        a0.intoMemorySegment(dxs, dx, ORDER);
     }
 
     /** Four batch rows by three column vectors of {@link #gemmTransposedAt}. */
@@ -861,6 +992,43 @@ public abstract sealed class SimdKernels implements Kernels
         a1.intoMemorySegment(dxs, dx + vb, ORDER);
         a2.intoMemorySegment(dxs, dx + 2 * vb, ORDER);
         a3.intoMemorySegment(dxs, dx + 3 * vb, ORDER);
+    }
+
+    /** One batch row by three column vectors. */
+    private void tile1x3(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy,
+                         MemorySegment dxs, long dx, int v) {
+        VectorSpecies<Float> sp = species();
+        long vb = bytes(v);
+        FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
+        FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
+        FloatVector a2 = FloatVector.fromMemorySegment(sp, dxs, dx + 2 * vb, ORDER);
+        for (int r = 0; r < rows; r++) {
+            long wr = w + r * ldwb;
+            FloatVector g = FloatVector.broadcast(sp, get(dys, dy + bytes(r)));
+            a0 = FloatVector.fromMemorySegment(sp, ws, wr, ORDER).fma(g, a0);
+            a1 = FloatVector.fromMemorySegment(sp, ws, wr + vb, ORDER).fma(g, a1);
+            a2 = FloatVector.fromMemorySegment(sp, ws, wr + 2 * vb, ORDER).fma(g, a2);
+        }
+        a0.intoMemorySegment(dxs, dx, ORDER);
+        a1.intoMemorySegment(dxs, dx + vb, ORDER);
+        a2.intoMemorySegment(dxs, dx + 2 * vb, ORDER);
+    }
+
+    /** One batch row by two column vectors. */
+    private void tile1x2(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy,
+                         MemorySegment dxs, long dx, int v) {
+        VectorSpecies<Float> sp = species();
+        long vb = bytes(v);
+        FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
+        FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
+        for (int r = 0; r < rows; r++) {
+            long wr = w + r * ldwb;
+            FloatVector g = FloatVector.broadcast(sp, get(dys, dy + bytes(r)));
+            a0 = FloatVector.fromMemorySegment(sp, ws, wr, ORDER).fma(g, a0);
+            a1 = FloatVector.fromMemorySegment(sp, ws, wr + vb, ORDER).fma(g, a1);
+        }
+        a0.intoMemorySegment(dxs, dx, ORDER);
+        a1.intoMemorySegment(dxs, dx + vb, ORDER);
     }
 
     /** One batch row by one column vector. */
@@ -2070,6 +2238,10 @@ public abstract sealed class SimdKernels implements Kernels
         int v = sp.length();
         int bound = n & -v;
         FloatVector one = FloatVector.broadcast(sp, 1f);
+        if (heads == 1) {
+            eraseAddOneHead(memIn, memInAt, memOut, memOutAt, n, m, ldb, w, wAt, e, eAt, a, aAt);
+            return;
+        }
         for (int j = 0; j < m; j++) {
             long col = j * ldb;
             long jb = bytes(j);
@@ -2094,6 +2266,39 @@ public abstract sealed class SimdKernels implements Kernels
                     cell = cell * (1f - wi * get(e, eAt + h * esb + jb)) + wi * get(a, aAt + h * asb + jb);
                 }
                 put(memOut, memOutAt + col + o, cell);
+            }
+        }
+    }
+
+    /**
+     * {@link #eraseAdd} of a single write head, the common case: the same operations per cell in
+     * the same order, with the column's erase and add values read once into registers (the
+     * general loop must reread them per vector, since the memory it stores to could alias them).
+     */
+    private void eraseAddOneHead(MemorySegment memIn, long memInAt, MemorySegment memOut, long memOutAt,
+                                 int n, int m, long ldb, MemorySegment w, long wAt,
+                                 MemorySegment e, long eAt, MemorySegment a, long aAt) {
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        int bound = n & -v;
+        FloatVector one = FloatVector.broadcast(sp, 1f);
+        for (int j = 0; j < m; j++) {
+            long col = j * ldb;
+            float ej = get(e, eAt + bytes(j));
+            float aj = get(a, aAt + bytes(j));
+            FloatVector ev = FloatVector.broadcast(sp, ej);
+            FloatVector av = FloatVector.broadcast(sp, aj);
+            int i = 0;
+            for (; i < bound; i += v) {
+                long o = bytes(i);
+                FloatVector wi = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER);
+                FloatVector cell = FloatVector.fromMemorySegment(sp, memIn, memInAt + col + o, ORDER);
+                cell.mul(one.sub(wi.mul(ev))).add(wi.mul(av)).intoMemorySegment(memOut, memOutAt + col + o, ORDER);
+            }
+            for (; i < n; i++) {
+                long o = bytes(i);
+                float wi = get(w, wAt + o);
+                put(memOut, memOutAt + col + o, get(memIn, memInAt + col + o) * (1f - wi * ej) + wi * aj);
             }
         }
     }

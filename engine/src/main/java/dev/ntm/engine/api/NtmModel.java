@@ -35,12 +35,18 @@ public final class NtmModel {
     private final Parameters parameters;
     private final MemorySegment readOnly;
     private final Kernels kernels;
+    private final boolean compactWeights;
 
     private NtmModel(NtmConfig config, Parameters parameters, Kernels kernels) {
+        this(config, parameters, kernels, false);
+    }
+
+    private NtmModel(NtmConfig config, Parameters parameters, Kernels kernels, boolean compactWeights) {
         this.config = config;
         this.parameters = parameters;
         this.readOnly = parameters.segment().asReadOnly();
         this.kernels = kernels;
+        this.compactWeights = compactWeights;
     }
 
     /** A new model of {@code config} initialised as in docs/SPEC.md section 2 from {@code seed}. */
@@ -90,7 +96,23 @@ public final class NtmModel {
 
     /** The same model computed with other kernels (for example the scalar reference); shares the parameters. */
     public NtmModel withKernels(Kernels kernels) {
-        return new NtmModel(config, parameters, Objects.requireNonNull(kernels, "kernels"));
+        return new NtmModel(config, parameters, Objects.requireNonNull(kernels, "kernels"), compactWeights);
+    }
+
+    /**
+     * The same model whose sessions keep the controller's weight matrices in bfloat16 (opt-in;
+     * float32 is the default): the gate product, most of the bytes a step reads, streams half as
+     * many, for a faster batch-1 step. Each weight is rounded to 8 significant bits, so outputs
+     * differ slightly from the float32 model's (PERFORMANCE.md, section 3, measures how much);
+     * sessions of a compact model are still deterministic. Shares the parameters.
+     */
+    public NtmModel withCompactWeights() {
+        return new NtmModel(config, parameters, kernels, true);
+    }
+
+    /** Whether sessions keep the controller's weights in bfloat16 ({@link #withCompactWeights}). */
+    public boolean compactWeights() {
+        return compactWeights;
     }
 
     /** The configuration. */

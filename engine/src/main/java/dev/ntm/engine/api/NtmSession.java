@@ -17,7 +17,8 @@ public final class NtmSession {
 
     NtmSession(NtmModel model, int batchSize) {
         this.model = model;
-        this.inference = new Inference(model.config(), model.kernels(), model.parameterSegment(), batchSize);
+        this.inference = new Inference(model.config(), model.kernels(), model.parameterSegment(), batchSize,
+                model.compactWeights());
     }
 
     /** The model. */

@@ -26,11 +26,11 @@ public final class FeedforwardLayer {
     /**
      * Forward: {@code x} {@code [batch][in]} with stride {@code ldx}, {@code h} {@code [batch][H]}
      * out with stride {@code ldh}, both in {@code a}. W is at {@code wOff} in {@code w} with row
-     * stride {@code ldw}, stored {@code [H, in]} or, when {@code transposed}, {@code [in, H]}.
+     * stride {@code ldw}, stored as {@code form} says: {@code [H, in]} row-major, else {@code [in, H]}.
      */
-    public void forward(MemorySegment w, long wOff, int ldw, boolean transposed, long bOff, MemorySegment a,
+    public void forward(MemorySegment w, long wOff, int ldw, Affine.Form form, long bOff, MemorySegment a,
                         long x, int ldx, long h, int ldh, int batch) {
-        Affine.forward(k, w, wOff, ldw, transposed, false, bOff, in, hidden, a, x, ldx, h, ldh, batch);
+        Affine.forward(k, w, wOff, ldw, form, false, bOff, in, hidden, a, x, ldx, h, ldh, batch);
         for (int b = 0; b < batch; b++) {
             long hb = h + (long) b * ldh;
             k.tanh(a, hb, a, hb, hidden);

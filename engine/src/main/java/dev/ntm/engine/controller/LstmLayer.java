@@ -38,7 +38,7 @@ public final class LstmLayer {
      * Forward over {@code batch} rows.
      *
      * @param w      weights: W at {@code wOff} with row stride {@code ldw}, stored {@code [4H, in+H]}
-     *               or, when {@code transposed}, {@code [in+H, 4H]}; b at {@code bOff}
+     *               or, when {@code form} is transposed, {@code [in+H, 4H]}; b at {@code bOff}
      * @param a      activations, every buffer below in this segment
      * @param xcat   {@code [batch][in + H]} input rows {@code [in ; h_prev]}, stride {@code ld}
      * @param cPrev  {@code [batch][H]} previous cell state, stride {@code ldcPrev} (0: one row for all)
@@ -47,12 +47,12 @@ public final class LstmLayer {
      * @param tanhC  {@code [batch][H]} out: tanh(c)
      * @param h      {@code [batch][H]} out: h, stride {@code ldh}
      */
-    public void forward(MemorySegment w, long wOff, int ldw, boolean transposed, long bOff, MemorySegment a,
+    public void forward(MemorySegment w, long wOff, int ldw, Affine.Form form, long bOff, MemorySegment a,
                         long xcat, long cPrev, int ldcPrev, long gates, long cell, long tanhC, int ld,
                         long h, int ldh, int batch) {
         int hs = hidden;
         // z = W [in ; h_prev] + b
-        Affine.forward(k, w, wOff, ldw, transposed, true, bOff, in + hs, 4 * hs, a, xcat, ld, gates, ld, batch);
+        Affine.forward(k, w, wOff, ldw, form, true, bOff, in + hs, 4 * hs, a, xcat, ld, gates, ld, batch);
         for (int b = 0; b < batch; b++) {
             long gb = gates + (long) b * ld;
             k.sigmoid(a, gb, a, gb, 2 * hs);                       // i, f

@@ -4,6 +4,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import dev.ntm.engine.layout.ParamLayout;
+import dev.ntm.engine.util.Affine;
+import dev.ntm.kernels.Bf16;
 import dev.ntm.kernels.Buffers;
 
 /**
@@ -22,6 +24,10 @@ import dev.ntm.kernels.Buffers;
 final class ForwardWeights {
 
     final boolean transposed;
+    /** How the head and output matrices are stored. */
+    final Affine.Form form;
+    /** How the controller layers' matrices are stored (bfloat16 in the compact mode). */
+    final Affine.Form layerForm;
     /** Null for {@link #direct}: the weights are in the parameter segment. */
     final MemorySegment image;
     final long[] layerW;
@@ -33,10 +39,18 @@ final class ForwardWeights {
     final long outW;
     final long outB;
     final int outLd;
+    /**
+     * In a transposed image, the heads' matrices side by side as one {@code [hidden, headsLd]}
+     * matrix (head h's columns at {@code headW[h] - headW[0]}, which is also where the tape keeps
+     * its parameters), so all heads take one product; 0 when each head is its own product.
+     */
+    int headsLd;
 
-    private ForwardWeights(boolean transposed, MemorySegment image, long[] layerW, long[] layerB, int[] layerLd,
-                           long[] headW, long[] headB, int[] headLd, long outW, long outB, int outLd) {
+    private ForwardWeights(boolean transposed, boolean compact, MemorySegment image, long[] layerW, long[] layerB,
+                           int[] layerLd, long[] headW, long[] headB, int[] headLd, long outW, long outB, int outLd) {
         this.transposed = transposed;
+        this.form = transposed ? Affine.Form.TRANSPOSED : Affine.Form.ROW_MAJOR;
+        this.layerForm = compact ? Affine.Form.TRANSPOSED_BF16 : form;
         this.image = image;
         this.layerW = layerW;
         this.layerB = layerB;
@@ -75,7 +89,7 @@ final class ForwardWeights {
             headLd[h] = p.ld(p.head(h));
         }
         int o = p.output();
-        return new ForwardWeights(false, p.weights(), layerW, layerB, layerLd, headW, headB, headLd, p.offset(o),
+        return new ForwardWeights(false, false, p.weights(), layerW, layerB, layerLd, headW, headB, headLd, p.offset(o),
                 p.biasOffset(o), p.ld(o));
     }
 
@@ -92,13 +106,24 @@ final class ForwardWeights {
         for (int h = 0; h < heads; h++) {
             headLd[h] = layout.tensorAt(s.headW[h]).cols();
         }
-        return new ForwardWeights(false, null, s.layerW, s.layerB, layerLd, s.headW, s.headB, headLd,
+        return new ForwardWeights(false, false, null, s.layerW, s.layerB, layerLd, s.headW, s.headB, headLd,
                 s.outW, s.outB, layout.tensorAt(s.outW).cols());
     }
 
     /** A transposed copy of every weight matrix, and the biases, of {@code params}. */
     static ForwardWeights transposed(Stepper s, MemorySegment params, Arena arena) {
-        ForwardWeights fw = transposedLayout(s, arena);
+        ForwardWeights fw = transposedLayout(s, false, arena);
+        fw.refresh(params);
+        return fw;
+    }
+
+    /**
+     * As {@link #transposed}, with the controller layers' matrices (the gate product, most of the
+     * bytes a step streams) in bfloat16: the compact-weights inference mode. Biases, heads and
+     * output stay float32.
+     */
+    static ForwardWeights compact(Stepper s, MemorySegment params, Arena arena) {
+        ForwardWeights fw = transposedLayout(s, true, arena);
         fw.refresh(params);
         return fw;
     }
@@ -108,6 +133,10 @@ final class ForwardWeights {
      * filled by {@link #refresh}.
      */
     static ForwardWeights transposedLayout(Stepper s, Arena arena) {
+        return transposedLayout(s, false, arena);
+    }
+
+    private static ForwardWeights transposedLayout(Stepper s, boolean compact, Arena arena) {
         ParamLayout layout = ParamLayout.of(s.config);
         int layers = s.layerW.length;
         int heads = s.headW.length;
@@ -131,9 +160,21 @@ final class ForwardWeights {
         }
         long next = 0;
         for (int i = 0; i < tensors; i++) {
+            if (i == layers && heads > 0) {
+                next = placeHeads(weights, biases, layers, heads, next, dstW, dstB, ld);
+                i += heads - 1;
+                continue;
+            }
             ld[i] = Buffers.alignUp(weights[i].rows());
-            dstW[i] = next;
-            next += Buffers.alignUp((long) weights[i].cols() * ld[i]);
+            long floats = (long) weights[i].cols() * ld[i];
+            if (compact && i < layers) {
+                // bfloat16: offset and stride in 16-bit elements, half the floats of room
+                dstW[i] = 2 * next;
+                next += Buffers.alignUp((floats + 1) / 2);
+            } else {
+                dstW[i] = next;
+                next += Buffers.alignUp(floats);
+            }
             dstB[i] = next;
             next += Buffers.alignUp((long) weights[i].rows());
         }
@@ -148,14 +189,45 @@ final class ForwardWeights {
             headLd[h] = ld[layers + h];
         }
         MemorySegment image = Buffers.allocate(arena, next);
-        ForwardWeights fw = new ForwardWeights(true, image, layerW, layerB, layerLd, headW, headB, headLd,
+        ForwardWeights fw = new ForwardWeights(true, compact, image, layerW, layerB, layerLd, headW, headB, headLd,
                 dstW[tensors - 1], dstB[tensors - 1], ld[tensors - 1]);
+        fw.headsLd = heads > 0 ? ld[layers] : 0;
         fw.sources = weights;
         fw.biasSources = biases;
         fw.dstW = dstW;
         fw.dstB = dstB;
         fw.dstLd = ld;
+        fw.compactLayers = compact ? layers : 0;
         return fw;
+    }
+
+    /**
+     * Places the heads' transposed matrices side by side in one block of row stride
+     * {@code sum_h alignUp(out_h)} (read heads first, as the tape orders their parameters), and
+     * their biases likewise; every head gets the block's stride. The columns between heads stay
+     * zero. Returns the next free offset.
+     */
+    private static long placeHeads(ParamLayout.Tensor[] weights, ParamLayout.Tensor[] biases, int first, int heads,
+                                   long next, long[] dstW, long[] dstB, int[] ld) {
+        int total = 0;
+        for (int h = 0; h < heads; h++) {
+            total += Buffers.alignUp(weights[first + h].rows());
+        }
+        int in = weights[first].cols();
+        long block = next;
+        long bias = block + Buffers.alignUp((long) in * total);
+        int col = 0;
+        for (int h = 0; h < heads; h++) {
+            if (weights[first + h].cols() != in) {
+                throw new IllegalStateException("heads read inputs of different sizes: " + in + " and "
+                        + weights[first + h].cols());
+            }
+            ld[first + h] = total;
+            dstW[first + h] = block + col;
+            dstB[first + h] = bias + col;
+            col += Buffers.alignUp(weights[first + h].rows());
+        }
+        return bias + total;
     }
 
     /** The tensors copied by {@link #refresh} and where they go (null for {@link #direct}). */
@@ -164,6 +236,8 @@ final class ForwardWeights {
     private long[] dstW;
     private long[] dstB;
     private int[] dstLd;
+    /** The first {@code compactLayers} tensors are stored in bfloat16. */
+    private int compactLayers;
 
     /**
      * Copies the weights and biases of {@code params} into this transposed image (after every
@@ -174,7 +248,11 @@ final class ForwardWeights {
             return;
         }
         for (int i = 0; i < sources.length; i++) {
-            copyTransposed(sources[i], params, image, dstW[i], dstLd[i]);
+            if (i < compactLayers) {
+                copyTransposedBf16(sources[i], params, image, dstW[i], dstLd[i]);
+            } else {
+                copyTransposed(sources[i], params, image, dstW[i], dstLd[i]);
+            }
             Buffers.copy(params, biasSources[i].offset(), image, dstB[i], biasSources[i].size());
         }
     }
@@ -198,6 +276,20 @@ final class ForwardWeights {
                         dst.setAtIndex(Buffers.F32, off + (long) c * ld + r, params.getAtIndex(Buffers.F32, from + c));
                     }
                 }
+            }
+        }
+    }
+
+    /** {@link #copyTransposed} into bfloat16 ({@code off} and {@code ld} in 16-bit elements), rounded to nearest even. */
+    private static void copyTransposedBf16(ParamLayout.Tensor w, MemorySegment params, MemorySegment dst, long off,
+                                           int ld) {
+        int rows = w.rows();
+        int cols = w.cols();
+        long src = w.offset();
+        for (int r = 0; r < rows; r++) {
+            long from = src + (long) r * cols;
+            for (int c = 0; c < cols; c++) {
+                dst.setAtIndex(Bf16.LAYOUT, off + (long) c * ld + r, Bf16.fromFloat(params.getAtIndex(Buffers.F32, from + c)));
             }
         }
     }

@@ -38,6 +38,15 @@ public final class Inference {
      * {@code ParamLayout.of(config)}, never written), starting at the initial state.
      */
     public Inference(NtmConfig config, Kernels kernels, MemorySegment params, int batch) {
+        this(config, kernels, params, batch, false);
+    }
+
+    /**
+     * As {@link #Inference(NtmConfig, Kernels, MemorySegment, int)}; with {@code compact}, the
+     * controller's weight matrices are kept in bfloat16 (half the bytes per step; each weight
+     * rounded to 8 significant bits, so outputs differ slightly from the float32 model's).
+     */
+    public Inference(NtmConfig config, Kernels kernels, MemorySegment params, int batch, boolean compact) {
         this.config = Objects.requireNonNull(config, "config");
         this.k = Objects.requireNonNull(kernels, "kernels");
         if (batch < 1) {
@@ -48,7 +57,8 @@ public final class Inference {
         this.stepper = new Stepper(config, kernels, batch, 2, 1, false, arena);
         stepper.checkParams(params, "params");
         this.params = params;
-        this.weights = ForwardWeights.transposed(stepper, params, arena);
+        this.weights = compact ? ForwardWeights.compact(stepper, params, arena)
+                : ForwardWeights.transposed(stepper, params, arena);
         this.tape = stepper.tape;
         this.inputFloats = batch * config.inputSize();
         this.outputFloats = batch * config.outputSize();

@@ -23,12 +23,12 @@ final class Linear {
 
     /**
      * {@code y[b] = W x[b] + bias}: W at {@code wOff} in {@code w} (row stride {@code ldw},
-     * transposed or not), x {@code [batch][in]} stride {@code ldx}, y {@code [batch][out]} stride
+     * stored as {@code form} says), x {@code [batch][in]} stride {@code ldx}, y {@code [batch][out]} stride
      * {@code ldy}, both in {@code a}; each y row must have room for {@code out} rounded up to 16.
      */
-    void forward(MemorySegment w, long wOff, int ldw, boolean transposed, long bOff,
+    void forward(MemorySegment w, long wOff, int ldw, Affine.Form form, long bOff,
                  MemorySegment a, long x, int ldx, long y, int ldy, int batch) {
-        Affine.forward(k, w, wOff, ldw, transposed, true, bOff, in, out, a, x, ldx, y, ldy, batch);
+        Affine.forward(k, w, wOff, ldw, form, true, bOff, in, out, a, x, ldx, y, ldy, batch);
     }
 
     /**

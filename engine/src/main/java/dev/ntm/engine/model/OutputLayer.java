@@ -3,6 +3,7 @@ package dev.ntm.engine.model;
 import java.lang.foreign.MemorySegment;
 
 import dev.ntm.engine.util.SegmentOps;
+import dev.ntm.engine.util.Affine;
 import dev.ntm.kernels.Kernels;
 
 /**
@@ -30,9 +31,9 @@ public final class OutputLayer {
      * clipped ones. W_y is at {@code wOff} in {@code w} with row stride {@code ldw}, stored
      * transposed or not.
      */
-    public void forward(MemorySegment w, long wOff, int ldw, boolean transposed, long bOff,
+    public void forward(MemorySegment w, long wOff, int ldw, Affine.Form form, long bOff,
                         MemorySegment a, long in, long pre, long y, int ld, int batch) {
-        linear.forward(w, wOff, ldw, transposed, bOff, a, in, ld, pre, ld, batch);
+        linear.forward(w, wOff, ldw, form, bOff, a, in, ld, pre, ld, batch);
         for (int b = 0; b < batch; b++) {
             long r = (long) b * ld;
             k.clip(a, pre + r, a, y + r, out, clip);

@@ -10,6 +10,7 @@ import dev.ntm.engine.controller.FeedforwardLayer;
 import dev.ntm.engine.controller.LstmLayer;
 import dev.ntm.engine.layout.ParamLayout;
 import dev.ntm.engine.memory.Memory;
+import dev.ntm.engine.util.Affine;
 import dev.ntm.engine.util.SegmentOps;
 import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
@@ -178,21 +179,28 @@ final class Stepper {
 
         long base = t.row(cur, 0);
         MemorySegment w = fw.segment(p);
-        boolean tr = fw.transposed;
+        Affine.Form tr = fw.form;
+        Affine.Form layerForm = fw.layerForm;
         for (int l = 0; l < t.layers; l++) {
             if (t.lstm) {
                 long cPrev = first ? t.zeros : t.row(prev, 0) + t.cell[l];
-                lstm[l].forward(w, fw.layerW[l], fw.layerLd[l], tr, fw.layerB[l], a, base + t.xcat[l], cPrev,
+                lstm[l].forward(w, fw.layerW[l], fw.layerLd[l], layerForm, fw.layerB[l], a, base + t.xcat[l], cPrev,
                         first ? 0 : ld, base + t.gates[l], base + t.cell[l], base + t.tanhC[l], ld,
                         base + t.hOut(l), ld, active);
             } else {
-                ff[l].forward(w, fw.layerW[l], fw.layerLd[l], tr, fw.layerB[l], a, base + t.xcat[l], ld,
+                ff[l].forward(w, fw.layerW[l], fw.layerLd[l], layerForm, fw.layerB[l], a, base + t.xcat[l], ld,
                         base + t.hOut(l), ld, active);
             }
         }
-        for (int h = 0; h < t.heads; h++) {
-            linear(h).forward(w, fw.headW[h], fw.headLd[h], tr, fw.headB[h], a, base + t.outIn, ld,
-                    base + t.pre + t.headParam(h), ld, active);
+        if (fw.headsLd == t.headParams) {
+            // one product for all heads: their transposed matrices sit side by side in the image
+            Affine.forward(k, w, fw.headW[0], fw.headsLd, Affine.Form.TRANSPOSED, true, fw.headB[0], t.hidden, t.headParams, a,
+                    base + t.outIn, ld, base + t.pre, ld, active);
+        } else {
+            for (int h = 0; h < t.heads; h++) {
+                linear(h).forward(w, fw.headW[h], fw.headLd[h], tr, fw.headB[h], a, base + t.outIn, ld,
+                        base + t.pre + t.headParam(h), ld, active);
+            }
         }
 
         long wWrite = (long) t.reads * t.ld;

@@ -21,23 +21,43 @@ public final class Affine {
     private Affine() {
     }
 
+    /** How a weight matrix is stored. */
+    public enum Form {
+        /** Row-major {@code [out, in]} floats: one dot product per output. */
+        ROW_MAJOR,
+        /** Transposed {@code [in, out]} floats: one vector update per input over all outputs. */
+        TRANSPOSED,
+        /**
+         * Transposed {@code [in, out]} in bfloat16 (offsets and {@code ldw} in 16-bit elements):
+         * half the bytes, each weight rounded to 8 significant bits (the compact inference mode).
+         */
+        TRANSPOSED_BF16;
+
+        /** Whether W is stored {@code [in, out]}. */
+        public boolean transposed() {
+            return this != ROW_MAJOR;
+        }
+    }
+
     /**
      * {@code Y[b] = W X[b] + bias} for the {@code batch} rows of X, written to Y.
      *
-     * @param w          segment of W and the bias
+     * @param w          segment of W and the bias (the bias always in floats, at float offset {@code bOff})
      * @param ldw        row stride of W as stored
-     * @param transposed whether W is stored as {@code [in, out]}
+     * @param form       how W is stored
      * @param padOut     whether each Y row has room for {@code ldw} values (used when transposed)
      * @param a          segment of X (rows of stride {@code ldx}) and Y (rows of stride {@code ldy})
      */
-    public static void forward(Kernels k, MemorySegment w, long wOff, int ldw, boolean transposed, boolean padOut,
+    public static void forward(Kernels k, MemorySegment w, long wOff, int ldw, Form form, boolean padOut,
                                long bOff, int in, int out, MemorySegment a, long x, int ldx, long y, int ldy,
                                int batch) {
-        int cols = transposed && padOut ? ldw : out;
+        int cols = form.transposed() && padOut ? ldw : out;
         for (int b = 0; b < batch; b++) {
             Buffers.copy(w, bOff, a, y + (long) b * ldy, cols);
         }
-        if (transposed) {
+        if (form == Form.TRANSPOSED_BF16) {
+            k.gemmTransposedBf16(w, wOff, in, cols, ldw, a, x, ldx, a, y, ldy, batch);
+        } else if (form == Form.TRANSPOSED) {
             k.gemmTransposed(w, wOff, in, cols, ldw, a, x, ldx, a, y, ldy, batch);
         } else {
             // over all ldw columns: rows padded to whole vectors (zeros beyond in) need no tail

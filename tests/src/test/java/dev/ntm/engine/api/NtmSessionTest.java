@@ -218,4 +218,44 @@ class NtmSessionTest {
             assertArrayEquals(a[t], b[t], 1e-4f, "step " + t);
         }
     }
+    @Test
+    void compactWeightsStayCloseToFloat32AndAreBatchInvariant() {
+        NtmModel compact = MODEL.withCompactWeights();
+        assertTrue(compact.compactWeights());
+        assertTrue(!MODEL.compactWeights());
+        float[][] in = inputs(60, 8, 1);
+        float[][] full = run(MODEL.newSession(), in);
+        float[][] small = run(compact.newSession(), in);
+        double worst = 0;
+        boolean anyDifferent = false;
+        for (int t = 0; t < in.length; t++) {
+            for (int j = 0; j < Y; j++) {
+                worst = Math.max(worst, Math.abs(full[t][j] - small[t][j]));
+                anyDifferent |= full[t][j] != small[t][j];
+            }
+        }
+        // weights rounded to 8 significant bits: the outputs move, but only a little
+        assertTrue(anyDifferent, "the compact session computed exactly the float32 outputs: weights not narrowed?");
+        assertTrue(worst < 5e-3, "compact outputs differ from float32 by up to " + worst);
+        // deterministic and batch-invariant like the float32 mode
+        assertArrayEquals(small, run(compact.newSession(), in));
+        float[][] pair = inputs(60, 9, 2);
+        float[][] both = run(compact.newSession(2), pair);
+        float[][] second = new float[pair.length][X];
+        for (int t = 0; t < pair.length; t++) {
+            System.arraycopy(pair[t], X, second[t], 0, X);
+        }
+        float[][] alone = run(compact.newSession(), second);
+        for (int t = 0; t < pair.length; t++) {
+            for (int j = 0; j < Y; j++) {
+                assertEquals(Float.floatToRawIntBits(alone[t][j]), Float.floatToRawIntBits(both[t][Y + j]),
+                        "sequence 1 of a compact batch at step " + t);
+            }
+        }
+        // the scalar reference of the compact product agrees within float rounding
+        float[][] scalar = run(compact.withKernels(KernelProvider.scalar()).newSession(), in);
+        for (int t = 0; t < in.length; t++) {
+            assertArrayEquals(small[t], scalar[t], 1e-4f, "scalar compact at step " + t);
+        }
+    }
 }
