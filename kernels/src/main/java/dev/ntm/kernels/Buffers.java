@@ -11,8 +11,12 @@ public final class Buffers {
     public static final long ALIGNMENT = 64;
     /** Floats per {@link #ALIGNMENT}. */
     public static final int ALIGN_FLOATS = (int) (ALIGNMENT / Float.BYTES);
-    /** The float layout used for element access. */
-    public static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
+    /**
+     * The float layout used for element access. Unaligned, although every buffer is aligned: an
+     * aligned layout makes each scalar access test the address's alignment (measured at 2.5% of
+     * batch-32 training samples in {@code isAlignedForElement}); the values read are the same.
+     */
+    public static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private Buffers() {
     }

@@ -87,7 +87,8 @@ public abstract sealed class SimdKernels implements Kernels
         permits SimdKernels.Simd128, SimdKernels.Simd256, SimdKernels.Simd512 {
 
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    /** Unaligned, as {@link Buffers#F32}: no alignment test per scalar access. */
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     SimdKernels() {
     }
@@ -2344,14 +2345,15 @@ public abstract sealed class SimdKernels implements Kernels
         int bound = n & -species().length();
         for (int j = 0; j < m; j++) {
             long col = j * ldb;
-            for (int h = heads - 1; h >= 0; h--) {
-                eraseAddBackwardHead(memIn, inAt + col, dMemOut, gOutAt + col, bound, h, heads,
+            if (heads == 1) {
+                eraseAddBackwardOneHead(memIn, inAt + col, dMemOut, gOutAt + col, dMemIn, gInAt + col, bound,
+                        w, wAt, get(e, eAt + bytes(j)), get(a, aAt + bytes(j)), dw, dwAt, de, deAt + bytes(j),
+                        da, daAt + bytes(j));
+            } else {
+                eraseAddBackwardHeads(memIn, inAt + col, dMemOut, gOutAt + col, dMemIn, gInAt + col, bound, heads,
                         w, wAt, wsb, e, eAt + bytes(j), bytes(eStride), a, aAt + bytes(j), bytes(aStride),
                         dw, dwAt, de, deAt + bytes(j), da, daAt + bytes(j));
             }
-            // After every read of dMemOut for this column, so dMemIn may be dMemOut.
-            eraseAddBackwardMemory(dMemOut, gOutAt + col, dMemIn, gInAt + col, bound, heads,
-                    w, wAt, wsb, e, eAt + bytes(j), bytes(eStride));
             for (int i = bound; i < n; i++) {
                 long o = bytes(i);
                 eraseAddBackwardCell(memIn, inAt + col + o, dMemOut, gOutAt + col + o, dMemIn, gInAt + col + o, heads,
@@ -2359,6 +2361,63 @@ public abstract sealed class SimdKernels implements Kernels
                         dw, dwAt + o, de, deAt + bytes(j), da, daAt + bytes(j));
             }
         }
+    }
+
+    /**
+     * The vector part of one column of {@link #eraseAddBackward} with several heads: each head's
+     * share, then the memory gradient (after every read of dMemOut, so dMemIn may be dMemOut).
+     */
+    private void eraseAddBackwardHeads(MemorySegment memIn, long inAt, MemorySegment dMemOut, long gOutAt,
+                                       MemorySegment dMemIn, long gInAt, int bound, int heads,
+                                       MemorySegment w, long wAt, long wsb,
+                                       MemorySegment e, long ejAt, long esb, MemorySegment a, long ajAt, long asb,
+                                       MemorySegment dw, long dwAt, MemorySegment de, long dejAt,
+                                       MemorySegment da, long dajAt) {
+        for (int h = heads - 1; h >= 0; h--) {
+            eraseAddBackwardHead(memIn, inAt, dMemOut, gOutAt, bound, h, heads, w, wAt, wsb, e, ejAt, esb, a, ajAt,
+                    asb, dw, dwAt, de, dejAt, da, dajAt);
+        }
+        eraseAddBackwardMemory(dMemOut, gOutAt, dMemIn, gInAt, bound, heads, w, wAt, wsb, e, ejAt, esb);
+    }
+
+    /**
+     * The vector part of one column of {@link #eraseAddBackward} with one head, in one pass: the
+     * operations of {@link #eraseAddBackwardHead} and {@link #eraseAddBackwardMemory} per element,
+     * in their order, with {@code e_j} and {@code a_j} in registers. Each vector of dMemOut is read
+     * before the same rows of dMemIn are written, so the two may be the same buffer.
+     */
+    private void eraseAddBackwardOneHead(MemorySegment memIn, long inAt, MemorySegment dMemOut, long gOutAt,
+                                         MemorySegment dMemIn, long gInAt, int rows,
+                                         MemorySegment w, long wAt, float ej, float aj,
+                                         MemorySegment dw, long dwAt, MemorySegment de, long dejAt,
+                                         MemorySegment da, long dajAt) {
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        FloatVector one = FloatVector.broadcast(sp, 1f);
+        FloatVector negE = FloatVector.broadcast(sp, -ej);
+        FloatVector ev = FloatVector.broadcast(sp, ej);
+        FloatVector av = FloatVector.broadcast(sp, aj);
+        FloatVector deAcc = FloatVector.zero(sp);
+        FloatVector daAcc = FloatVector.zero(sp);
+        for (int i = 0; i < rows; i += v) {
+            long o = bytes(i);
+            FloatVector g = FloatVector.fromMemorySegment(sp, dMemOut, gOutAt + o, ORDER);
+            FloatVector prev = FloatVector.fromMemorySegment(sp, memIn, inAt + o, ORDER);
+            FloatVector wh = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER);
+            g.fma(prev.mul(negE).add(av), FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER))
+                    .intoMemorySegment(dw, dwAt + o, ORDER);
+            FloatVector gw = g.mul(wh);
+            deAcc = gw.fma(prev, deAcc);
+            daAcc = daAcc.add(gw);
+            g.mul(one.sub(wh.mul(ev))).intoMemorySegment(dMemIn, gInAt + o, ORDER);
+        }
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            VectorShuffle<Float> fold = VectorShuffle.iota(sp, half, 1, true);
+            deAcc = deAcc.add(deAcc.rearrange(fold));
+            daAcc = daAcc.add(daAcc.rearrange(fold));
+        }
+        put(de, dejAt, get(de, dejAt) - deAcc.lane(0));
+        put(da, dajAt, get(da, dajAt) + daAcc.lane(0));
     }
 
     /**

@@ -59,6 +59,9 @@ public final class AllocationProbe {
         calls.put("rank1Update", () -> k.rank1Update(b[3], 0, rows, cols, cols, b[1], 0, b[0], 0));
         calls.put("gemm", () -> k.gemm(b[0], 0, rows, cols, cols, b[1], 0, 144, b[2], 0, 416, batch, false));
         calls.put("gemmTransposed", () -> k.gemmTransposed(b[0], 0, rows, cols, cols, b[1], 0, 416, b[3], 0, 144, batch));
+        // the compact gate product as inference runs it: [in, out] bfloat16, one sequence
+        calls.put("gemmTransposedBf16", () -> k.gemmTransposedBf16(b[0], 0, cols, rows, rows, b[1], 0, 416, b[3], 0,
+                416, 1));
         calls.put("rankKUpdate", () -> k.rankKUpdate(b[3], 0, rows, cols, cols, b[1], 0, 416, b[0], 0, 144, batch));
         int[] active = {4, 4, 2};
         calls.put("rankKUpdateSteps", () -> k.rankKUpdateSteps(b[3], 0, rows, cols, cols, b[1], 0, b[0], 0, 4 * 416,
