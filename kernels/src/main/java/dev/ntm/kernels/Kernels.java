@@ -166,6 +166,33 @@ public interface Kernels {
     /** Zeroes {@code dy[i]} wherever the clip was active ({@code |pre[i]| > c}). */
     void clipBackward(MemorySegment pre, long preOff, MemorySegment dy, long dyOff, int n, float c);
 
+    // ---------------------------------------------------------------- LSTM cell
+
+    /**
+     * One LSTM cell of {@code h} units for one sequence, after the gate activations: from
+     * {@code [i, f, g, o]} at {@code gatesOff} (4h floats) and {@code c_prev} at {@code cPrevOff},
+     * writes {@code c = f c_prev + i g} at {@code cellOff} (no fused multiply-add),
+     * {@code tanh(c)} at {@code tanhCOff} (as {@link #tanh}) and {@code h = o tanh(c)} at
+     * {@code hOff}; all in {@code a}.
+     */
+    void lstmCellForward(MemorySegment a, long gatesOff, long cPrevOff, long cellOff, long tanhCOff, long hOff,
+                         int h);
+
+    /**
+     * Backward of one LSTM cell of {@code h} units for one sequence (docs/SPEC.md 1.2,
+     * {@code c = f c_prev + i g}, {@code h = o tanh(c)}): from the gate activations
+     * {@code [i, f, g, o]} at {@code gatesOff} (4h floats), {@code tanh(c)} at {@code tanhCOff} and
+     * {@code c_prev} at {@code cPrevOff} (all in {@code a}), and the gradients dh at {@code dhOff}
+     * and dc at {@code dcOff} (in {@code d}): writes the gate pre-activation gradients
+     * {@code [di, df, dg, do]} at {@code dzOff} (4h floats) and replaces dc by the gradient of
+     * c_prev. Per element: {@code dc' = dc + dh o (1 - tanh(c)^2)}, {@code di = dc' g i (1 - i)},
+     * {@code df = dc' c_prev f (1 - f)}, {@code dg = dc' i (1 - g^2)}, {@code do = dh tanh(c) o (1 - o)},
+     * {@code dc <- dc' f}, each product left to right and no fused multiply-add, so every
+     * implementation gives the same bits.
+     */
+    void lstmCellBackward(MemorySegment a, long gatesOff, long tanhCOff, long cPrevOff,
+                          MemorySegment d, long dhOff, long dcOff, long dzOff, int h);
+
     // ---------------------------------------------------------------- content addressing
 
     /**

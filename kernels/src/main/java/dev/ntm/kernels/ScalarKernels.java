@@ -255,6 +255,40 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    // ---------------------------------------------------------------- LSTM cell
+
+    @Override
+    public void lstmCellForward(MemorySegment a, long gatesOff, long cPrevOff, long cellOff, long tanhCOff,
+                                long hOff, int h) {
+        for (int j = 0; j < h; j++) {
+            st(a, cellOff + j, ld(a, gatesOff + h + j) * ld(a, cPrevOff + j) + ld(a, gatesOff + j) * ld(a,
+                    gatesOff + 2L * h + j));
+        }
+        tanh(a, cellOff, a, tanhCOff, h);
+        for (int j = 0; j < h; j++) {
+            st(a, hOff + j, ld(a, gatesOff + 3L * h + j) * ld(a, tanhCOff + j));
+        }
+    }
+
+    @Override
+    public void lstmCellBackward(MemorySegment a, long gatesOff, long tanhCOff, long cPrevOff,
+                                 MemorySegment d, long dhOff, long dcOff, long dzOff, int h) {
+        for (int j = 0; j < h; j++) {
+            float i = ld(a, gatesOff + j);
+            float f = ld(a, gatesOff + h + j);
+            float g = ld(a, gatesOff + 2L * h + j);
+            float o = ld(a, gatesOff + 3L * h + j);
+            float tc = ld(a, tanhCOff + j);
+            float dh = ld(d, dhOff + j);
+            float dc = ld(d, dcOff + j) + dh * o * (1f - tc * tc);
+            st(d, dzOff + j, dc * g * i * (1f - i));
+            st(d, dzOff + h + j, dc * ld(a, cPrevOff + j) * f * (1f - f));
+            st(d, dzOff + 2L * h + j, dc * i * (1f - g * g));
+            st(d, dzOff + 3L * h + j, dh * tc * o * (1f - o));
+            st(d, dcOff + j, dc * f);
+        }
+    }
+
     // ---------------------------------------------------------------- content addressing
 
     @Override

@@ -1489,6 +1489,100 @@ public abstract sealed class SimdKernels implements Kernels
         }
     }
 
+    // ---------------------------------------------------------------- LSTM cell
+
+    @Override
+    public void lstmCellForward(MemorySegment a, long gatesOff, long cPrevOff, long cellOff, long tanhCOff,
+                                long hOff, int h) {
+        if (h <= 0) {
+            return;
+        }
+        long gAt = at(a, gatesOff, 4L * h);
+        long cpAt = at(a, cPrevOff, h);
+        long cAt = at(a, cellOff, h);
+        long hAt = at(a, hOff, h);
+        long tAt = at(a, tanhCOff, h);
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        int bound = h & -v;
+        long hb = bytes(h);
+        int j = 0;
+        for (; j < bound; j += v) {
+            long o = bytes(j);
+            FloatVector.fromMemorySegment(sp, a, gAt + hb + o, ORDER).mul(FloatVector.fromMemorySegment(sp, a, cpAt + o, ORDER))
+                    .add(FloatVector.fromMemorySegment(sp, a, gAt + o, ORDER)
+                            .mul(FloatVector.fromMemorySegment(sp, a, gAt + 2 * hb + o, ORDER)))
+                    .intoMemorySegment(a, cAt + o, ORDER);
+        }
+        for (; j < h; j++) {
+            long o = bytes(j);
+            put(a, cAt + o, get(a, gAt + hb + o) * get(a, cpAt + o) + get(a, gAt + o) * get(a, gAt + 2 * hb + o));
+        }
+        tanh(a, cellOff, a, tanhCOff, h);
+        j = 0;
+        for (; j < bound; j += v) {
+            long o = bytes(j);
+            FloatVector.fromMemorySegment(sp, a, gAt + 3 * hb + o, ORDER).mul(FloatVector.fromMemorySegment(sp, a, tAt + o, ORDER))
+                    .intoMemorySegment(a, hAt + o, ORDER);
+        }
+        for (; j < h; j++) {
+            long o = bytes(j);
+            put(a, hAt + o, get(a, gAt + 3 * hb + o) * get(a, tAt + o));
+        }
+    }
+
+    @Override
+    public void lstmCellBackward(MemorySegment a, long gatesOff, long tanhCOff, long cPrevOff,
+                                 MemorySegment d, long dhOff, long dcOff, long dzOff, int h) {
+        if (h <= 0) {
+            return;
+        }
+        long gAt = at(a, gatesOff, 4L * h);
+        long tAt = at(a, tanhCOff, h);
+        long cpAt = at(a, cPrevOff, h);
+        long dhAt = at(d, dhOff, h);
+        long dcAt = at(d, dcOff, h);
+        long dzAt = at(d, dzOff, 4L * h);
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        int bound = h & -v;
+        long hb = bytes(h);
+        FloatVector one = FloatVector.broadcast(sp, 1f);
+        int j = 0;
+        for (; j < bound; j += v) {
+            long o = bytes(j);
+            FloatVector i = FloatVector.fromMemorySegment(sp, a, gAt + o, ORDER);
+            FloatVector f = FloatVector.fromMemorySegment(sp, a, gAt + hb + o, ORDER);
+            FloatVector g = FloatVector.fromMemorySegment(sp, a, gAt + 2 * hb + o, ORDER);
+            FloatVector og = FloatVector.fromMemorySegment(sp, a, gAt + 3 * hb + o, ORDER);
+            FloatVector tc = FloatVector.fromMemorySegment(sp, a, tAt + o, ORDER);
+            FloatVector dh = FloatVector.fromMemorySegment(sp, d, dhAt + o, ORDER);
+            FloatVector dc = FloatVector.fromMemorySegment(sp, d, dcAt + o, ORDER)
+                    .add(dh.mul(og).mul(one.sub(tc.mul(tc))));
+            dc.mul(g).mul(i).mul(one.sub(i)).intoMemorySegment(d, dzAt + o, ORDER);
+            dc.mul(FloatVector.fromMemorySegment(sp, a, cpAt + o, ORDER)).mul(f).mul(one.sub(f))
+                    .intoMemorySegment(d, dzAt + hb + o, ORDER);
+            dc.mul(i).mul(one.sub(g.mul(g))).intoMemorySegment(d, dzAt + 2 * hb + o, ORDER);
+            dh.mul(tc).mul(og).mul(one.sub(og)).intoMemorySegment(d, dzAt + 3 * hb + o, ORDER);
+            dc.mul(f).intoMemorySegment(d, dcAt + o, ORDER);
+        }
+        for (; j < h; j++) {
+            long o = bytes(j);
+            float i = get(a, gAt + o);
+            float f = get(a, gAt + hb + o);
+            float g = get(a, gAt + 2 * hb + o);
+            float og = get(a, gAt + 3 * hb + o);
+            float tc = get(a, tAt + o);
+            float dh = get(d, dhAt + o);
+            float dc = get(d, dcAt + o) + dh * og * (1f - tc * tc);
+            put(d, dzAt + o, dc * g * i * (1f - i));
+            put(d, dzAt + hb + o, dc * get(a, cpAt + o) * f * (1f - f));
+            put(d, dzAt + 2 * hb + o, dc * i * (1f - g * g));
+            put(d, dzAt + 3 * hb + o, dh * tc * og * (1f - og));
+            put(d, dcAt + o, dc * f);
+        }
+    }
+
     // ---------------------------------------------------------------- content addressing
 
     @Override

@@ -62,6 +62,8 @@ public final class AllocationProbe {
         // the compact gate product as inference runs it: [in, out] bfloat16, one sequence
         calls.put("gemmTransposedBf16", () -> k.gemmTransposedBf16(b[0], 0, cols, rows, rows, b[1], 0, 416, b[3], 0,
                 416, 1));
+        calls.put("lstmCellForward", () -> k.lstmCellForward(b[4], 0, 400, 500, 600, 700, 100));
+        calls.put("lstmCellBackward", () -> k.lstmCellBackward(b[4], 0, 600, 400, b[5], 0, 100, 200, 100));
         calls.put("rankKUpdate", () -> k.rankKUpdate(b[3], 0, rows, cols, cols, b[1], 0, 416, b[0], 0, 144, batch));
         int[] active = {4, 4, 2};
         calls.put("rankKUpdateSteps", () -> k.rankKUpdateSteps(b[3], 0, rows, cols, cols, b[1], 0, b[0], 0, 4 * 416,

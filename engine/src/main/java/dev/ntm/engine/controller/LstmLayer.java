@@ -60,18 +60,7 @@ public final class LstmLayer {
             k.sigmoid(a, gb + 3L * hs, a, gb + 3L * hs, hs);       // o
             long cb = cell + (long) b * ld;
             long cp = cPrev + (long) b * ldcPrev;
-            for (int j = 0; j < hs; j++) {
-                float i = a.getAtIndex(F32, gb + j);
-                float f = a.getAtIndex(F32, gb + hs + j);
-                float g = a.getAtIndex(F32, gb + 2L * hs + j);
-                a.setAtIndex(F32, cb + j, f * a.getAtIndex(F32, cp + j) + i * g);
-            }
-            long tb = tanhC + (long) b * ld;
-            k.tanh(a, cb, a, tb, hs);
-            long hb = h + (long) b * ldh;
-            for (int j = 0; j < hs; j++) {
-                a.setAtIndex(F32, hb + j, a.getAtIndex(F32, gb + 3L * hs + j) * a.getAtIndex(F32, tb + j));
-            }
+            k.lstmCellForward(a, gb, cp, cb, tanhC + (long) b * ld, h + (long) b * ldh, hs);
         }
     }
 
@@ -105,21 +94,8 @@ public final class LstmLayer {
             long dhb = dh + (long) b * dld;
             long dcb = dc + (long) b * dld;
             long dzb = dz + (long) b * ldz;
-            for (int j = 0; j < hs; j++) {
-                float i = a.getAtIndex(F32, gb + j);
-                float f = a.getAtIndex(F32, gb + hs + j);
-                float gg = a.getAtIndex(F32, gb + 2L * hs + j);
-                float o = a.getAtIndex(F32, gb + 3L * hs + j);
-                float tc = a.getAtIndex(F32, tb + j);
-                float dhj = d.getAtIndex(F32, dhb + j);
-                // h = o tanh(c);  c = f c_prev + i g
-                float dcj = d.getAtIndex(F32, dcb + j) + dhj * o * (1f - tc * tc);
-                d.setAtIndex(F32, dzb + j, dcj * gg * i * (1f - i));
-                d.setAtIndex(F32, dzb + hs + j, dcj * a.getAtIndex(F32, cp + j) * f * (1f - f));
-                d.setAtIndex(F32, dzb + 2L * hs + j, dcj * i * (1f - gg * gg));
-                d.setAtIndex(F32, dzb + 3L * hs + j, dhj * tc * o * (1f - o));
-                d.setAtIndex(F32, dcb + j, dcj * f);
-            }
+            // h = o tanh(c);  c = f c_prev + i g
+            k.lstmCellBackward(a, gb, tb, cp, d, dhb, dcb, dzb, hs);
             k.axpy(1f, d, dzb, g, dbOff, 4 * hs);
         }
         // with rows padded to whole vectors (ldw > in + H) the padding columns are zero and add
