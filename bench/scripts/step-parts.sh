@@ -1,0 +1,14 @@
+#!/bin/bash
+# The roofline of one inference step at batch 1, part by part (dev.ntm.bench.StepParts), in one
+# JVM, about a minute. Builds the benchmarks jar if missing. On a shared machine, give it a quiet
+# moment or its own scheduling group at top priority:
+#   setsid bash -c 'echo -20 > /proc/self/autogroup; exec nice -n -20 bench/scripts/step-parts.sh'
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+jar=bench/target/benchmarks.jar
+if [ ! -f "$jar" ]; then
+  mvn -q -DskipTests -Dmaven.javadoc.skip package >&2
+fi
+exec "$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+  -cp "$jar" dev.ntm.bench.StepParts "$@"
