@@ -1,0 +1,603 @@
+package dev.ntm.kernels;
+
+import static dev.ntm.kernels.VectorMath.E2;
+import static dev.ntm.kernels.VectorMath.E3;
+import static dev.ntm.kernels.VectorMath.E4;
+import static dev.ntm.kernels.VectorMath.E5;
+import static dev.ntm.kernels.VectorMath.E6;
+import static dev.ntm.kernels.VectorMath.EXP_HI;
+import static dev.ntm.kernels.VectorMath.EXP_LO;
+import static dev.ntm.kernels.VectorMath.L1;
+import static dev.ntm.kernels.VectorMath.L2;
+import static dev.ntm.kernels.VectorMath.L3;
+import static dev.ntm.kernels.VectorMath.LN2_HI;
+import static dev.ntm.kernels.VectorMath.LN2_LO;
+import static dev.ntm.kernels.VectorMath.LOG2_E;
+import static dev.ntm.kernels.VectorMath.MANTISSA;
+import static dev.ntm.kernels.VectorMath.SHIFTER;
+import static dev.ntm.kernels.VectorMath.SHIFTER_BITS;
+import static dev.ntm.kernels.VectorMath.SIGN_BIT;
+import static dev.ntm.kernels.VectorMath.SQRT_HALF_BITS;
+import static dev.ntm.kernels.VectorMath.SQRT_HALF_SHIFT;
+import static dev.ntm.kernels.VectorMath.T11;
+import static dev.ntm.kernels.VectorMath.T3;
+import static dev.ntm.kernels.VectorMath.T5;
+import static dev.ntm.kernels.VectorMath.T7;
+import static dev.ntm.kernels.VectorMath.T9;
+import static dev.ntm.kernels.VectorMath.TANH_CLAMP;
+import static dev.ntm.kernels.VectorMath.TANH_SMALL;
+import static dev.ntm.kernels.VectorMath.TWO_23;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The SIMD addressing kernels of {@link SimdKernels}: content addressing (row norms, cosine
+ * similarity, key-strength softmax) and location addressing (interpolation, shift, sharpening),
+ * forward and backward.
+ */
+abstract class SimdAddressing extends SimdElementwise implements AddressingKernels {
+
+    // ---------------------------------------------------------------- content addressing
+
+    @Override
+    public void rowNorms(MemorySegment mem, long memOff, int n, int m, int ld,
+                         MemorySegment norms, long normsOff) {
+        VectorSpecies<Float> sp = species();
+        if (n <= 0) {
+            return;
+        }
+        long normsAt = at(norms, normsOff, n);
+        if (m <= 0) {
+            zero(norms, normsAt, n);
+            return;
+        }
+        long memAt = at(mem, memOff, span(m, ld, n));
+        long ldb = bytes(ld);
+        int v = sp.length();
+        int i = 0;
+        // Four vectors of rows at a time: four independent sums down the columns.
+        int bound4 = n & -(4 * v);
+        for (; i < bound4; i += 4 * v) {
+            long o = bytes(i);
+            FloatVector s0 = FloatVector.zero(sp);
+            FloatVector s1 = FloatVector.zero(sp);
+            FloatVector s2 = FloatVector.zero(sp);
+            FloatVector s3 = FloatVector.zero(sp);
+            for (int j = 0; j < m; j++) {
+                long c = j * ldb + o;
+                FloatVector v0 = FloatVector.fromMemorySegment(sp, mem, memAt + c, ORDER);
+                FloatVector v1 = FloatVector.fromMemorySegment(sp, mem, memAt + c + bytes(v), ORDER);
+                FloatVector v2 = FloatVector.fromMemorySegment(sp, mem, memAt + c + bytes(2 * v), ORDER);
+                FloatVector v3 = FloatVector.fromMemorySegment(sp, mem, memAt + c + bytes(3 * v), ORDER);
+                s0 = v0.fma(v0, s0);
+                s1 = v1.fma(v1, s1);
+                s2 = v2.fma(v2, s2);
+                s3 = v3.fma(v3, s3);
+            }
+            s0.sqrt().intoMemorySegment(norms, normsAt + o, ORDER);
+            s1.sqrt().intoMemorySegment(norms, normsAt + o + bytes(v), ORDER);
+            s2.sqrt().intoMemorySegment(norms, normsAt + o + bytes(2 * v), ORDER);
+            s3.sqrt().intoMemorySegment(norms, normsAt + o + bytes(3 * v), ORDER);
+        }
+        int bound = n & -v;
+        for (; i < bound; i += v) {
+            long o = bytes(i);
+            FloatVector s0 = FloatVector.zero(sp);
+            for (int j = 0; j < m; j++) {
+                FloatVector v0 = FloatVector.fromMemorySegment(sp, mem, memAt + j * ldb + o, ORDER);
+                s0 = v0.fma(v0, s0);
+            }
+            s0.sqrt().intoMemorySegment(norms, normsAt + o, ORDER);
+        }
+        for (; i < n; i++) {
+            long o = bytes(i);
+            float s = 0f;
+            for (int j = 0; j < m; j++) {
+                float x = get(mem, memAt + j * ldb + o);
+                s += x * x;
+            }
+            put(norms, normsAt + o, (float) Math.sqrt(s));
+        }
+    }
+
+    @Override
+    public float cosineSimilarity(MemorySegment key, long keyOff,
+                                  MemorySegment mem, long memOff, int n, int m, int ld,
+                                  MemorySegment norms, long normsOff,
+                                  MemorySegment sim, long simOff) {
+        VectorSpecies<Float> sp = species();
+        if (m <= 0) {
+            if (n > 0) {
+                zero(sim, at(sim, simOff, n), n);
+            }
+            return 0f;
+        }
+        long keyAt = at(key, keyOff, m);
+        float keyNorm = (float) Math.sqrt(dotAt(key, keyAt, key, keyAt, m));
+        if (n <= 0) {
+            return keyNorm;
+        }
+        long memAt = at(mem, memOff, span(m, ld, n));
+        long normsAt = at(norms, normsOff, n);
+        long simAt = at(sim, simOff, n);
+        long ldb = bytes(ld);
+        int v = sp.length();
+        int i = 0;
+        int bound4 = n & -(4 * v);
+        for (; i < bound4; i += 4 * v) {
+            long o = bytes(i);
+            FloatVector u0 = FloatVector.zero(sp);
+            FloatVector u1 = FloatVector.zero(sp);
+            FloatVector u2 = FloatVector.zero(sp);
+            FloatVector u3 = FloatVector.zero(sp);
+            for (int j = 0; j < m; j++) {
+                long c = j * ldb + o;
+                FloatVector kj = FloatVector.broadcast(sp, get(key, keyAt + bytes(j)));
+                u0 = FloatVector.fromMemorySegment(sp, mem, memAt + c, ORDER).fma(kj, u0);
+                u1 = FloatVector.fromMemorySegment(sp, mem, memAt + c + bytes(v), ORDER).fma(kj, u1);
+                u2 = FloatVector.fromMemorySegment(sp, mem, memAt + c + bytes(2 * v), ORDER).fma(kj, u2);
+                u3 = FloatVector.fromMemorySegment(sp, mem, memAt + c + bytes(3 * v), ORDER).fma(kj, u3);
+            }
+            long vb = bytes(v);
+            FloatVector d0 = FloatVector.fromMemorySegment(sp, norms, normsAt + o, ORDER);
+            FloatVector d1 = FloatVector.fromMemorySegment(sp, norms, normsAt + o + vb, ORDER);
+            FloatVector d2 = FloatVector.fromMemorySegment(sp, norms, normsAt + o + 2 * vb, ORDER);
+            FloatVector d3 = FloatVector.fromMemorySegment(sp, norms, normsAt + o + 3 * vb, ORDER);
+            u0.div(d0.mul(keyNorm).add(COSINE_EPS)).intoMemorySegment(sim, simAt + o, ORDER);
+            u1.div(d1.mul(keyNorm).add(COSINE_EPS)).intoMemorySegment(sim, simAt + o + vb, ORDER);
+            u2.div(d2.mul(keyNorm).add(COSINE_EPS)).intoMemorySegment(sim, simAt + o + 2 * vb, ORDER);
+            u3.div(d3.mul(keyNorm).add(COSINE_EPS)).intoMemorySegment(sim, simAt + o + 3 * vb, ORDER);
+        }
+        int bound = n & -v;
+        for (; i < bound; i += v) {
+            long o = bytes(i);
+            FloatVector u0 = FloatVector.zero(sp);
+            for (int j = 0; j < m; j++) {
+                u0 = FloatVector.fromMemorySegment(sp, mem, memAt + j * ldb + o, ORDER)
+                        .fma(FloatVector.broadcast(sp, get(key, keyAt + bytes(j))), u0);
+            }
+            FloatVector d0 = FloatVector.fromMemorySegment(sp, norms, normsAt + o, ORDER).mul(keyNorm).add(COSINE_EPS);
+            u0.div(d0).intoMemorySegment(sim, simAt + o, ORDER);
+        }
+        for (; i < n; i++) {
+            long o = bytes(i);
+            float u = 0f;
+            for (int j = 0; j < m; j++) {
+                u += get(key, keyAt + bytes(j)) * get(mem, memAt + j * ldb + o);
+            }
+            put(sim, simAt + o, u / (keyNorm * get(norms, normsAt + o) + COSINE_EPS));
+        }
+        return keyNorm;
+    }
+
+    @Override
+    public void cosineSimilarityBackward(MemorySegment key, long keyOff, float keyNorm,
+                                         MemorySegment mem, long memOff, int n, int m, int ld,
+                                         MemorySegment norms, long normsOff,
+                                         MemorySegment sim, long simOff,
+                                         MemorySegment dsim, long dsimOff,
+                                         MemorySegment dkey, long dkeyOff,
+                                         MemorySegment dmem, long dmemOff) {
+        if (n <= 0 || m <= 0) {
+            return;
+        }
+        long keyAt = at(key, keyOff, m);
+        long memAt = at(mem, memOff, span(m, ld, n));
+        long normsAt = at(norms, normsOff, n);
+        long simAt = at(sim, simOff, n);
+        long dsimAt = at(dsim, dsimOff, n);
+        long dkeyAt = at(dkey, dkeyOff, m);
+        long dmemAt = at(dmem, dmemOff, span(m, ld, n));
+        long ldb = bytes(ld);
+        float invKeyNorm = keyNorm > 0f ? 1f / keyNorm : 0f;
+        // Per row i, with g = dsim_i, D = |k||M(i)| + eps and sim / D = u / D^2:
+        //   p = g / D,  q = p sim |M(i)| / |k|,  t = p sim |k| / |M(i)|  (t = 0 if |M(i)| = 0)
+        //   dk_j += sum_i p M_ij - k_j sum_i q,   dM_ij += p k_j - t M_ij
+        // The first sum of dk costs one lane reduction per column per block of rows, so rows go
+        // two vectors at a time; each block is its own small method, which C2 compiles whole.
+        int v = species().length();
+        float q = 0f;
+        int i = 0;
+        int bound2 = n & -(2 * v);
+        for (; i < bound2; i += 2 * v) {
+            long o = bytes(i);
+            q += cosineBackwardRows2(key, keyAt, keyNorm, invKeyNorm, mem, memAt + o, m, ldb,
+                    norms, normsAt + o, sim, simAt + o, dsim, dsimAt + o, dkey, dkeyAt, dmem, dmemAt + o);
+        }
+        int bound = n & -v;
+        for (; i < bound; i += v) {
+            long o = bytes(i);
+            q += cosineBackwardRows1(key, keyAt, keyNorm, invKeyNorm, mem, memAt + o, m, ldb,
+                    norms, normsAt + o, sim, simAt + o, dsim, dsimAt + o, dkey, dkeyAt, dmem, dmemAt + o);
+        }
+        for (; i < n; i++) {
+            long o = bytes(i);
+            float g = get(dsim, dsimAt + o);
+            float rowNorm = get(norms, normsAt + o);
+            float d = keyNorm * rowNorm + COSINE_EPS;
+            float p = g / d;
+            float simOverD = get(sim, simAt + o) / d;
+            q += g * simOverD * rowNorm * invKeyNorm;
+            float t = rowNorm > 0f ? g * simOverD * keyNorm / rowNorm : 0f;
+            for (int j = 0; j < m; j++) {
+                long c = j * ldb + o;
+                float mij = get(mem, memAt + c);
+                long kb = bytes(j);
+                put(dkey, dkeyAt + kb, get(dkey, dkeyAt + kb) + p * mij);
+                put(dmem, dmemAt + c, get(dmem, dmemAt + c) + p * get(key, keyAt + kb) - t * mij);
+            }
+        }
+        for (int j = 0; j < m; j++) {
+            long kb = bytes(j);
+            put(dkey, dkeyAt + kb, get(dkey, dkeyAt + kb) - q * get(key, keyAt + kb));
+        }
+    }
+
+    /**
+     * {@link #cosineSimilarityBackward} for two vectors of rows starting at the given byte offsets
+     * (memory and its gradient at their first column): updates dM and the first sum of dk, and
+     * returns this block's share of {@code sum_i q}. (Four vectors per block would halve the
+     * lane reductions but outgrow C2's node budget.)
+     */
+    private float cosineBackwardRows2(MemorySegment key, long keyAt, float keyNorm, float invKeyNorm,
+                                      MemorySegment mem, long memAt, int m, long ldb,
+                                      MemorySegment norms, long nAt, MemorySegment sim, long sAt,
+                                      MemorySegment dsim, long gAt, MemorySegment dkey, long dkAt,
+                                      MemorySegment dmem, long dmAt) {
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        long vb = sp.vectorByteSize();
+        FloatVector n0 = FloatVector.fromMemorySegment(sp, norms, nAt, ORDER);
+        FloatVector n1 = FloatVector.fromMemorySegment(sp, norms, nAt + vb, ORDER);
+        FloatVector p0 = FloatVector.fromMemorySegment(sp, dsim, gAt, ORDER).div(n0.mul(keyNorm).add(COSINE_EPS));
+        FloatVector p1 = FloatVector.fromMemorySegment(sp, dsim, gAt + vb, ORDER)
+                .div(n1.mul(keyNorm).add(COSINE_EPS));
+        FloatVector ps0 = p0.mul(FloatVector.fromMemorySegment(sp, sim, sAt, ORDER));
+        FloatVector ps1 = p1.mul(FloatVector.fromMemorySegment(sp, sim, sAt + vb, ORDER));
+        FloatVector qv = ps0.mul(n0).add(ps1.mul(n1)).mul(invKeyNorm);
+        FloatVector t0 = ps0.mul(keyNorm).div(n0).neg().blend(0f, n0.compare(VectorOperators.LE, 0f));
+        FloatVector t1 = ps1.mul(keyNorm).div(n1).neg().blend(0f, n1.compare(VectorOperators.LE, 0f));
+        for (int j = 0; j < m; j++) {
+            long c = j * ldb;
+            long kb = bytes(j);
+            FloatVector kj = FloatVector.broadcast(sp, key.get(F, keyAt + kb));
+            FloatVector m0 = FloatVector.fromMemorySegment(sp, mem, memAt + c, ORDER);
+            FloatVector m1 = FloatVector.fromMemorySegment(sp, mem, memAt + c + vb, ORDER);
+            t0.fma(m0, p0.fma(kj, FloatVector.fromMemorySegment(sp, dmem, dmAt + c, ORDER)))
+                    .intoMemorySegment(dmem, dmAt + c, ORDER);
+            t1.fma(m1, p1.fma(kj, FloatVector.fromMemorySegment(sp, dmem, dmAt + c + vb, ORDER)))
+                    .intoMemorySegment(dmem, dmAt + c + vb, ORDER);
+            FloatVector dk = p0.fma(m0, p1.mul(m1));
+            for (int half = v >> 1; half > 0; half >>= 1) {
+                dk = dk.add(dk.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+            }
+            dkey.set(F, dkAt + kb, dkey.get(F, dkAt + kb) + dk.lane(0));
+        }
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            qv = qv.add(qv.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        }
+        return qv.lane(0);
+    }
+
+    /** {@link #cosineBackwardRows2} for one vector of rows. */
+    private float cosineBackwardRows1(MemorySegment key, long keyAt, float keyNorm, float invKeyNorm,
+                                      MemorySegment mem, long memAt, int m, long ldb,
+                                      MemorySegment norms, long nAt, MemorySegment sim, long sAt,
+                                      MemorySegment dsim, long gAt, MemorySegment dkey, long dkAt,
+                                      MemorySegment dmem, long dmAt) {
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        FloatVector n0 = FloatVector.fromMemorySegment(sp, norms, nAt, ORDER);
+        FloatVector p = FloatVector.fromMemorySegment(sp, dsim, gAt, ORDER).div(n0.mul(keyNorm).add(COSINE_EPS));
+        FloatVector ps = p.mul(FloatVector.fromMemorySegment(sp, sim, sAt, ORDER));
+        FloatVector qv = ps.mul(n0).mul(invKeyNorm);
+        FloatVector t = ps.mul(keyNorm).div(n0).neg().blend(0f, n0.compare(VectorOperators.LE, 0f));
+        for (int j = 0; j < m; j++) {
+            long c = j * ldb;
+            long kb = bytes(j);
+            FloatVector mv = FloatVector.fromMemorySegment(sp, mem, memAt + c, ORDER);
+            FloatVector kj = FloatVector.broadcast(sp, key.get(F, keyAt + kb));
+            t.fma(mv, p.fma(kj, FloatVector.fromMemorySegment(sp, dmem, dmAt + c, ORDER)))
+                    .intoMemorySegment(dmem, dmAt + c, ORDER);
+            FloatVector dk = p.mul(mv);
+            for (int half = v >> 1; half > 0; half >>= 1) {
+                dk = dk.add(dk.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+            }
+            dkey.set(F, dkAt + kb, dkey.get(F, dkAt + kb) + dk.lane(0));
+        }
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            qv = qv.add(qv.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        }
+        return qv.lane(0);
+    }
+
+    @Override
+    public void contentWeighting(MemorySegment sim, long simOff, float beta,
+                                 MemorySegment w, long wOff, int n) {
+        if (n <= 0) {
+            return;
+        }
+        long simAt = at(sim, simOff, n);
+        long wAt = at(w, wOff, n);
+        float max = scaledMax(sim, simAt, beta, n);
+        float total = expShifted(sim, simAt, beta, max, w, wAt, n);
+        scaleInto(1f / total, w, wAt, w, wAt, n);
+    }
+
+    @Override
+    public float contentWeightingBackward(MemorySegment sim, long simOff, float beta,
+                                          MemorySegment w, long wOff, MemorySegment dw, long dwOff,
+                                          MemorySegment dsim, long dsimOff, int n) {
+        VectorSpecies<Float> sp = species();
+        if (n <= 0) {
+            return 0f;
+        }
+        long simAt = at(sim, simOff, n);
+        long wAt = at(w, wOff, n);
+        long dwAt = at(dw, dwOff, n);
+        long dsimAt = at(dsim, dsimOff, n);
+        float s = dotAt(w, wAt, dw, dwAt, n);
+        int v = sp.length();
+        int bound = n & -v;
+        FloatVector betaV = FloatVector.broadcast(sp, beta);
+        FloatVector dbeta = FloatVector.zero(sp);
+        int i = 0;
+        for (; i < bound; i += v) {
+            long o = bytes(i);
+            FloatVector z = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER)
+                    .mul(FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER).sub(s));
+            z.fma(betaV, FloatVector.fromMemorySegment(sp, dsim, dsimAt + o, ORDER)).intoMemorySegment(dsim,
+                    dsimAt + o, ORDER);
+            dbeta = FloatVector.fromMemorySegment(sp, sim, simAt + o, ORDER).fma(z, dbeta);
+        }
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            dbeta = dbeta.add(dbeta.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        }
+        float db = dbeta.lane(0);
+        for (; i < n; i++) {
+            long o = bytes(i);
+            float z = get(w, wAt + o) * (get(dw, dwAt + o) - s);
+            put(dsim, dsimAt + o, get(dsim, dsimAt + o) + beta * z);
+            db += get(sim, simAt + o) * z;
+        }
+        return db;
+    }
+
+    // ---------------------------------------------------------------- location addressing
+
+    @Override
+    public void interpolate(MemorySegment wc, long wcOff, MemorySegment wPrev, long wPrevOff, float g,
+                            MemorySegment wg, long wgOff, int n) {
+        VectorSpecies<Float> sp = species();
+        if (n <= 0) {
+            return;
+        }
+        long wcAt = at(wc, wcOff, n);
+        long wPrevAt = at(wPrev, wPrevOff, n);
+        long wgAt = at(wg, wgOff, n);
+        float h = 1f - g;
+        int v = sp.length();
+        int bound = n & -v;
+        int i = 0;
+        for (; i < bound; i += v) {
+            long o = bytes(i);
+            FloatVector.fromMemorySegment(sp, wc, wcAt + o, ORDER).mul(g)
+                    .add(FloatVector.fromMemorySegment(sp, wPrev, wPrevAt + o, ORDER).mul(h)).intoMemorySegment(wg,
+                    wgAt + o, ORDER);
+        }
+        for (; i < n; i++) {
+            long o = bytes(i);
+            put(wg, wgAt + o, g * get(wc, wcAt + o) + h * get(wPrev, wPrevAt + o));
+        }
+    }
+
+    @Override
+    public float interpolateBackward(MemorySegment wc, long wcOff, MemorySegment wPrev, long wPrevOff,
+                                     float g, MemorySegment dwg, long dwgOff,
+                                     MemorySegment dwc, long dwcOff, MemorySegment dwPrev, long dwPrevOff,
+                                     int n) {
+        VectorSpecies<Float> sp = species();
+        if (n <= 0) {
+            return 0f;
+        }
+        long wcAt = at(wc, wcOff, n);
+        long wPrevAt = at(wPrev, wPrevOff, n);
+        long dwgAt = at(dwg, dwgOff, n);
+        long dwcAt = at(dwc, dwcOff, n);
+        long dwPrevAt = at(dwPrev, dwPrevOff, n);
+        float h = 1f - g;
+        FloatVector gv = FloatVector.broadcast(sp, g);
+        FloatVector hv = FloatVector.broadcast(sp, h);
+        FloatVector dg = FloatVector.zero(sp);
+        int v = sp.length();
+        int bound = n & -v;
+        int i = 0;
+        for (; i < bound; i += v) {
+            long o = bytes(i);
+            FloatVector d = FloatVector.fromMemorySegment(sp, dwg, dwgAt + o, ORDER);
+            FloatVector diff = FloatVector.fromMemorySegment(sp, wc, wcAt + o, ORDER)
+                    .sub(FloatVector.fromMemorySegment(sp, wPrev, wPrevAt + o, ORDER));
+            dg = d.fma(diff, dg);
+            d.fma(gv, FloatVector.fromMemorySegment(sp, dwc, dwcAt + o, ORDER)).intoMemorySegment(dwc, dwcAt + o,
+                    ORDER);
+            d.fma(hv, FloatVector.fromMemorySegment(sp, dwPrev, dwPrevAt + o, ORDER)).intoMemorySegment(dwPrev,
+                    dwPrevAt + o, ORDER);
+        }
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            dg = dg.add(dg.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        }
+        float dgs = dg.lane(0);
+        for (; i < n; i++) {
+            long o = bytes(i);
+            float d = get(dwg, dwgAt + o);
+            dgs += d * (get(wc, wcAt + o) - get(wPrev, wPrevAt + o));
+            put(dwc, dwcAt + o, get(dwc, dwcAt + o) + g * d);
+            put(dwPrev, dwPrevAt + o, get(dwPrev, dwPrevAt + o) + h * d);
+        }
+        return dgs;
+    }
+
+    /**
+     * Rotation of shift slot j: {@code ws[i] += s_j wg[(i + r) mod n]} with {@code r = (S - j) mod n}.
+     * A rotation is two contiguous pieces, so every shift is two vector loops whatever S and n.
+     */
+    private static int rotation(int shiftRange, int j, int n) {
+        return (int) Math.floorMod((long) shiftRange - j, (long) n);
+    }
+
+    @Override
+    public void shift(MemorySegment wg, long wgOff, MemorySegment s, long sOff, int shiftRange,
+                      MemorySegment ws, long wsOff, int n) {
+        if (n <= 0) {
+            return;
+        }
+        int shifts = 2 * shiftRange + 1;
+        long wgAt = at(wg, wgOff, n);
+        long sAt = at(s, sOff, shifts);
+        long wsAt = at(ws, wsOff, n);
+        for (int j = 0; j < shifts; j++) {
+            float sj = get(s, sAt + bytes(j));
+            int r = rotation(shiftRange, j, n);
+            // i in [0, n - r) reads wg[i + r]; i in [n - r, n) reads wg[i + r - n]
+            if (j == 0) {
+                scaleInto(sj, wg, wgAt + bytes(r), ws, wsAt, n - r);
+                scaleInto(sj, wg, wgAt, ws, wsAt + bytes(n - r), r);
+            } else {
+                axpyAt(sj, wg, wgAt + bytes(r), ws, wsAt, n - r);
+                axpyAt(sj, wg, wgAt, ws, wsAt + bytes(n - r), r);
+            }
+        }
+    }
+
+    @Override
+    public void shiftBackward(MemorySegment wg, long wgOff, MemorySegment s, long sOff, int shiftRange,
+                              MemorySegment dws, long dwsOff,
+                              MemorySegment dwg, long dwgOff, MemorySegment ds, long dsOff, int n) {
+        if (n <= 0) {
+            return;
+        }
+        int shifts = 2 * shiftRange + 1;
+        long wgAt = at(wg, wgOff, n);
+        long sAt = at(s, sOff, shifts);
+        long dwsAt = at(dws, dwsOff, n);
+        long dwgAt = at(dwg, dwgOff, n);
+        long dsAt = at(ds, dsOff, shifts);
+        for (int j = 0; j < shifts; j++) {
+            float sj = get(s, sAt + bytes(j));
+            int r = rotation(shiftRange, j, n);
+            // ds_j += sum_i dws[i] wg[(i + r) mod n]
+            float d = dotAt(dws, dwsAt, wg, wgAt + bytes(r), n - r) + dotAt(dws, dwsAt + bytes(n - r), wg, wgAt, r);
+            put(ds, dsAt + bytes(j), get(ds, dsAt + bytes(j)) + d);
+            // dwg[k] += s_j dws[(k - r) mod n]: k in [r, n) reads dws[k - r], k in [0, r) reads dws[k - r + n]
+            axpyAt(sj, dws, dwsAt, dwg, dwgAt + bytes(r), n - r);
+            axpyAt(sj, dws, dwsAt + bytes(n - r), dwg, dwgAt, r);
+        }
+    }
+
+    @Override
+    public void sharpen(MemorySegment ws, long wsOff, float gamma, MemorySegment w, long wOff, int n) {
+        VectorSpecies<Float> sp = species();
+        if (n <= 0) {
+            return;
+        }
+        long wsAt = at(ws, wsOff, n);
+        long wAt = at(w, wOff, n);
+        float baseMax = scaledMax(ws, wsAt, 1f, n) + SHARPEN_EPS;
+        // w[i] ~ (base[i] / baseMax)^gamma = exp(gamma log q[i]), as in ScalarKernels
+        int v = sp.length();
+        int bound = n & -v;
+        int i = 0;
+        for (; i < bound; i += v) {
+            long o = bytes(i);
+            FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS).div(baseMax)
+                    .intoMemorySegment(w, wAt + o, ORDER);
+            logAt(w, wAt + o);
+        }
+        for (; i < n; i++) {
+            long o = bytes(i);
+            put(w, wAt + o, VectorMath.log((get(ws, wsAt + o) + SHARPEN_EPS) / baseMax));
+        }
+        float total = expShifted(w, wAt, gamma, 0f, w, wAt, n);
+        scaleInto(1f / total, w, wAt, w, wAt, n);
+    }
+
+    @Override
+    public float sharpenBackward(MemorySegment ws, long wsOff, float gamma,
+                                 MemorySegment w, long wOff, MemorySegment dw, long dwOff,
+                                 MemorySegment dws, long dwsOff, int n) {
+        VectorSpecies<Float> sp = species();
+        if (n <= 0) {
+            return 0f;
+        }
+        long wsAt = at(ws, wsOff, n);
+        long wAt = at(w, wOff, n);
+        long dwAt = at(dw, dwOff, n);
+        long dwsAt = at(dws, dwsOff, n);
+        // s = s0 + r and z[i] = w[i] ((dw[i] - s0) - r), as in ScalarKernels
+        float s0 = dotAt(w, wAt, dw, dwAt, n);
+        float r = centredDot(w, wAt, dw, dwAt, s0, n);
+        float baseMax = scaledMax(ws, wsAt, 1f, n) + SHARPEN_EPS;
+        int v = sp.length();
+        int bound = n & -v;
+        FloatVector dgamma = FloatVector.zero(sp);
+        int i = 0;
+        for (; i < bound; i += v) {
+            long o = bytes(i);
+            FloatVector base = FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS);
+            FloatVector z = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER)
+                    .mul(FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER).sub(s0).sub(r));
+            FloatVector grad = FloatVector.fromMemorySegment(sp, dws, dwsAt + o, ORDER).add(z.mul(gamma).div(base));
+            // dws holds log(base / baseMax) meanwhile
+            base.div(baseMax).intoMemorySegment(dws, dwsAt + o, ORDER);
+            logAt(dws, dwsAt + o);
+            dgamma = z.fma(FloatVector.fromMemorySegment(sp, dws, dwsAt + o, ORDER), dgamma);
+            grad.intoMemorySegment(dws, dwsAt + o, ORDER);
+        }
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            dgamma = dgamma.add(dgamma.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        }
+        float dg = dgamma.lane(0);
+        for (; i < n; i++) {
+            long o = bytes(i);
+            float base = get(ws, wsAt + o) + SHARPEN_EPS;
+            float z = get(w, wAt + o) * ((get(dw, dwAt + o) - s0) - r);
+            put(dws, dwsAt + o, get(dws, dwsAt + o) + gamma * z / base);
+            dg += z * VectorMath.log(base / baseMax);
+        }
+        return dg;
+    }
+
+    /** {@code sum_i w[i] (dw[i] - c)}, lanes folded in the fixed order. */
+    private float centredDot(MemorySegment w, long wAt, MemorySegment dw, long dwAt, float c, int n) {
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        int bound = n & -v;
+        FloatVector acc = FloatVector.zero(sp);
+        int i = 0;
+        for (; i < bound; i += v) {
+            long o = bytes(i);
+            acc = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER)
+                    .fma(FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER).sub(c), acc);
+        }
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            acc = acc.add(acc.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        }
+        float sum = acc.lane(0);
+        for (; i < n; i++) {
+            long o = bytes(i);
+            sum += get(w, wAt + o) * (get(dw, dwAt + o) - c);
+        }
+        return sum;
+    }
+}

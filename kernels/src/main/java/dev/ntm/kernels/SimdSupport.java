@@ -1,0 +1,289 @@
+package dev.ntm.kernels;
+
+import static dev.ntm.kernels.VectorMath.E2;
+import static dev.ntm.kernels.VectorMath.E3;
+import static dev.ntm.kernels.VectorMath.E4;
+import static dev.ntm.kernels.VectorMath.E5;
+import static dev.ntm.kernels.VectorMath.E6;
+import static dev.ntm.kernels.VectorMath.EXP_HI;
+import static dev.ntm.kernels.VectorMath.EXP_LO;
+import static dev.ntm.kernels.VectorMath.L1;
+import static dev.ntm.kernels.VectorMath.L2;
+import static dev.ntm.kernels.VectorMath.L3;
+import static dev.ntm.kernels.VectorMath.LN2_HI;
+import static dev.ntm.kernels.VectorMath.LN2_LO;
+import static dev.ntm.kernels.VectorMath.LOG2_E;
+import static dev.ntm.kernels.VectorMath.MANTISSA;
+import static dev.ntm.kernels.VectorMath.SHIFTER;
+import static dev.ntm.kernels.VectorMath.SHIFTER_BITS;
+import static dev.ntm.kernels.VectorMath.SIGN_BIT;
+import static dev.ntm.kernels.VectorMath.SQRT_HALF_BITS;
+import static dev.ntm.kernels.VectorMath.SQRT_HALF_SHIFT;
+import static dev.ntm.kernels.VectorMath.T11;
+import static dev.ntm.kernels.VectorMath.T3;
+import static dev.ntm.kernels.VectorMath.T5;
+import static dev.ntm.kernels.VectorMath.T7;
+import static dev.ntm.kernels.VectorMath.T9;
+import static dev.ntm.kernels.VectorMath.TANH_CLAMP;
+import static dev.ntm.kernels.VectorMath.TANH_SMALL;
+import static dev.ntm.kernels.VectorMath.TWO_23;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The base of {@link SimdKernels}: the species (a JIT constant in each final subclass, see
+ * {@link SimdKernels}), checked byte offsets, and the deterministic exp, log and small reductions
+ * the kernels of every concern share. The kernels themselves are split by concern along one
+ * inheritance chain ({@link SimdProducts}, {@link SimdElementwise}, {@link SimdAddressing},
+ * {@link SimdMemory}, then {@link SimdKernels}), so that each file holds one kind of kernel while
+ * every call still resolves to one class whose species C2 can fold.
+ */
+abstract class SimdSupport {
+
+    static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** Unaligned, as {@link Buffers#F32}: no alignment test per scalar access. */
+    static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    /** The float species of this implementation; a JIT constant in each subclass. */
+    abstract VectorSpecies<Float> species();
+
+    /** 16-bit lanes, as many as {@link #species()} has (for bfloat16 weights). */
+    abstract VectorSpecies<Short> halfSpecies();
+
+    /** 32-bit integer lanes of {@link #species()}'s shape (to widen bfloat16). */
+    abstract VectorSpecies<Integer> intSpecies();
+
+
+    // ---------------------------------------------------------------- helpers
+
+    /**
+     * The byte offset of float {@code off} in {@code s}, after checking that {@code floats} floats
+     * from there lie inside {@code s}: a call with a bad range fails here, before writing anything.
+     */
+    static long at(MemorySegment s, long off, long floats) {
+        long b = off * Float.BYTES;
+        Objects.checkFromIndexSize(b, floats * Float.BYTES, s.byteSize());
+        return b;
+    }
+
+    /** Floats spanned by {@code count} runs of {@code len} floats, {@code stride} apart. */
+    static long span(int count, int stride, int len) {
+        return (long) (count - 1) * stride + len;
+    }
+
+    static long bytes(int floats) {
+        return (long) floats * Float.BYTES;
+    }
+
+    static float get(MemorySegment s, long byteOff) {
+        return s.get(F, byteOff);
+    }
+
+    static void put(MemorySegment s, long byteOff, float v) {
+        s.set(F, byteOff, v);
+    }
+
+    /** Sets n floats from byte offset {@code at} to zero (the degenerate zero-width cases). */
+    static void zero(MemorySegment s, long at, int n) {
+        for (int i = 0; i < n; i++) {
+            put(s, at + bytes(i), 0f);
+        }
+    }
+
+    // ---------------------------------------------------------------- deterministic exp and log
+
+    /**
+     * {@code e^x} for the vector of floats at byte offset {@code at}, in place: {@link VectorMath#exp}'s
+     * operations lane by lane (see that method for the algorithm and its special values).
+     */
+    void expAt(MemorySegment s, long at) {
+        VectorSpecies<Float> sp = species();
+        FloatVector xc = FloatVector.fromMemorySegment(sp, s, at, ORDER).max(EXP_LO).min(EXP_HI);
+        FloatVector t = xc.fma(LOG2_E, SHIFTER);
+        FloatVector n = t.sub(SHIFTER);
+        FloatVector r = n.fma(FloatVector.broadcast(sp, -LN2_HI), xc);
+        r = n.fma(FloatVector.broadcast(sp, -LN2_LO), r);
+        FloatVector h = r.fma(E6, E5).fma(r, FloatVector.broadcast(sp, E4))
+                .fma(r, FloatVector.broadcast(sp, E3)).fma(r, FloatVector.broadcast(sp, E2));
+        FloatVector p = h.fma(r.mul(r), r).add(1f);
+        IntVector ni = t.reinterpretAsInts().sub(SHIFTER_BITS);
+        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+        IntVector n2 = ni.sub(n1);
+        FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        p.mul(s1).mul(s2).intoMemorySegment(s, at, ORDER);
+    }
+
+    /** {@code ln x} for the vector at byte offset {@code at}, in place, as {@link VectorMath#log}. */
+    void logAt(MemorySegment s, long at) {
+        logAt(s, at, false);
+    }
+
+    /** {@code ln(1 + u)} for the vector at byte offset {@code at}, in place, as {@link VectorMath#log1p}. */
+    void log1pAt(MemorySegment s, long at) {
+        logAt(s, at, true);
+    }
+
+    /**
+     * {@link VectorMath}'s {@code log(w, c)}: {@code ln w + c} with the specials of w, where w and c
+     * are x and 0 for ln x, and for ln(1 + u) w = 1 + u and c the rounding error of that sum over w.
+     */
+    void logAt(MemorySegment s, long at, boolean onePlus) {
+        VectorSpecies<Float> sp = species();
+        FloatVector u = FloatVector.fromMemorySegment(sp, s, at, ORDER);
+        FloatVector w = u;
+        FloatVector c = FloatVector.zero(sp);
+        if (onePlus) {
+            w = u.add(1f);
+            c = u.sub(w.sub(1f)).div(w);
+        }
+        VectorMask<Float> tiny = w.compare(VectorOperators.LT, Float.MIN_NORMAL);
+        FloatVector ws = w.blend(w.mul(TWO_23), tiny);
+        FloatVector bias = FloatVector.zero(sp).blend(23f, tiny);
+        IntVector ix = ws.reinterpretAsInts().add(SQRT_HALF_SHIFT);
+        FloatVector k = ix.lanewise(VectorOperators.ASHR, 23).add(SHIFTER_BITS - 127).reinterpretAsFloats()
+                .sub(SHIFTER).sub(bias);
+        FloatVector f = ix.and(MANTISSA).add(SQRT_HALF_BITS).reinterpretAsFloats().sub(1f);
+        // ln(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2)), s = f / (2 + f)
+        FloatVector sf = f.div(f.add(2f));
+        FloatVector z = sf.mul(sf);
+        FloatVector hfsq = f.mul(f).mul(0.5f);
+        FloatVector r = z.fma(L3, L2).fma(z, FloatVector.broadcast(sp, L1)).mul(z);
+        FloatVector lp = sf.fma(hfsq.add(r), hfsq.neg()).add(f);
+        FloatVector y = k.fma(FloatVector.broadcast(sp, LN2_HI), k.fma(FloatVector.broadcast(sp, LN2_LO), lp.add(c)));
+        // the specials of w: NaN and +Inf give themselves, 0 gives -Inf, negative gives NaN
+        y = y.blend(w, w.compare(VectorOperators.NE, w).or(w.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY)));
+        y = y.blend(Float.NEGATIVE_INFINITY, w.compare(VectorOperators.EQ, 0f));
+        y = y.blend(Float.NaN, w.compare(VectorOperators.LT, 0f));
+        if (onePlus) {
+            y = y.blend(u, u.compare(VectorOperators.EQ, 0f));
+        }
+        y.intoMemorySegment(s, at, ORDER);
+    }
+
+    /** Dot product of n floats at byte offsets {@code a} of {@code as} and {@code b} of {@code bs}. */
+    float dotAt(MemorySegment as, long a, MemorySegment bs, long b, int n) {
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        int i = 0;
+        FloatVector acc0 = FloatVector.zero(sp);
+        int bound4 = n & -(4 * v);
+        if (bound4 > 0) {
+            FloatVector acc1 = FloatVector.zero(sp);
+            FloatVector acc2 = FloatVector.zero(sp);
+            FloatVector acc3 = FloatVector.zero(sp);
+            for (; i < bound4; i += 4 * v) {
+                long o = bytes(i);
+                acc0 = FloatVector.fromMemorySegment(sp, as, a + o, ORDER)
+                        .fma(FloatVector.fromMemorySegment(sp, bs, b + o, ORDER), acc0);
+                acc1 = FloatVector.fromMemorySegment(sp, as, a + o + bytes(v), ORDER)
+                        .fma(FloatVector.fromMemorySegment(sp, bs, b + o + bytes(v), ORDER), acc1);
+                acc2 = FloatVector.fromMemorySegment(sp, as, a + o + bytes(2 * v), ORDER)
+                        .fma(FloatVector.fromMemorySegment(sp, bs, b + o + bytes(2 * v), ORDER), acc2);
+                acc3 = FloatVector.fromMemorySegment(sp, as, a + o + bytes(3 * v), ORDER)
+                        .fma(FloatVector.fromMemorySegment(sp, bs, b + o + bytes(3 * v), ORDER), acc3);
+            }
+            acc0 = acc0.add(acc1).add(acc2.add(acc3));
+        }
+        int bound = n & -v;
+        for (; i < bound; i += v) {
+            acc0 = FloatVector.fromMemorySegment(sp, as, a + bytes(i), ORDER)
+                    .fma(FloatVector.fromMemorySegment(sp, bs, b + bytes(i), ORDER), acc0);
+        }
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            acc0 = acc0.add(acc0.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        }
+        float s = acc0.lane(0);
+        for (; i < n; i++) {
+            s += get(as, a + bytes(i)) * get(bs, b + bytes(i));
+        }
+        return s;
+    }
+
+    /** {@code y += alpha x} over n floats at byte offsets. */
+    void axpyAt(float alpha, MemorySegment xs, long x, MemorySegment ys, long y, int n) {
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        FloatVector va = FloatVector.broadcast(sp, alpha);
+        int bound = n & -v;
+        int i = 0;
+        for (; i < bound; i += v) {
+            long o = bytes(i);
+            FloatVector.fromMemorySegment(sp, xs, x + o, ORDER).fma(va,
+                    FloatVector.fromMemorySegment(sp, ys, y + o, ORDER)).intoMemorySegment(ys, y + o, ORDER);
+        }
+        for (; i < n; i++) {
+            long o = bytes(i);
+            put(ys, y + o, get(ys, y + o) + alpha * get(xs, x + o));
+        }
+    }
+
+    /** {@code y = alpha x} over n floats at byte offsets. */
+    void scaleInto(float alpha, MemorySegment xs, long x, MemorySegment ys, long y, int n) {
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        int bound = n & -v;
+        int i = 0;
+        for (; i < bound; i += v) {
+            long o = bytes(i);
+            FloatVector.fromMemorySegment(sp, xs, x + o, ORDER).mul(alpha).intoMemorySegment(ys, y + o, ORDER);
+        }
+        for (; i < n; i++) {
+            long o = bytes(i);
+            put(ys, y + o, alpha * get(xs, x + o));
+        }
+    }
+
+    /** Maximum of n floats at byte offset x, each multiplied by {@code factor}. */
+    float scaledMax(MemorySegment xs, long x, float factor, int n) {
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        int bound = n & -v;
+        FloatVector mx = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i < bound; i += v) {
+            mx = mx.max(FloatVector.fromMemorySegment(sp, xs, x + bytes(i), ORDER).mul(factor));
+        }
+        float max = mx.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            max = Math.max(max, factor * get(xs, x + bytes(i)));
+        }
+        return max;
+    }
+
+    /** {@code y[i] = exp(factor x[i] - max)}; returns the sum of the y. x and y may be the same buffer. */
+    float expShifted(MemorySegment xs, long x, float factor, float max, MemorySegment ys, long y, int n) {
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        int bound = n & -v;
+        FloatVector total = FloatVector.zero(sp);
+        int i = 0;
+        for (; i < bound; i += v) {
+            long o = bytes(i);
+            FloatVector.fromMemorySegment(sp, xs, x + o, ORDER).mul(factor).sub(max).intoMemorySegment(ys, y + o, ORDER);
+            expAt(ys, y + o);
+            total = total.add(FloatVector.fromMemorySegment(sp, ys, y + o, ORDER));
+        }
+        for (int half = v >> 1; half > 0; half >>= 1) {
+            total = total.add(total.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        }
+        float s = total.lane(0);
+        for (; i < n; i++) {
+            long o = bytes(i);
+            float e = VectorMath.exp(factor * get(xs, x + o) - max);
+            put(ys, y + o, e);
+            s += e;
+        }
+        return s;
+    }
+}
