@@ -12,10 +12,12 @@ import java.util.function.Predicate;
 import dev.ntm.engine.NtmConfig;
 import dev.ntm.engine.addressing.Addressing;
 import dev.ntm.engine.addressing.HeadActivations;
+import dev.ntm.engine.addressing.HeadSlots;
 import dev.ntm.engine.api.NtmModel;
 import dev.ntm.engine.api.NtmSession;
 import dev.ntm.engine.controller.LstmLayer;
 import dev.ntm.engine.memory.Memory;
+import dev.ntm.engine.memory.WriteSlots;
 import dev.ntm.engine.util.Affine;
 import dev.ntm.engine.util.SplitMix64;
 import dev.ntm.kernels.Bf16;
@@ -125,6 +127,14 @@ public final class StepParts {
         HeadActivations readAct = new HeadActivations(k, m, shiftRange, false, c.clip());
         HeadActivations writeAct = new HeadActivations(k, m, shiftRange, true, c.clip());
         long writeAt = act + (long) reads * readStride;
+        WriteSlots writes = new WriteSlots(c.writeHeads(), wPrev + (long) reads * ld, ld,
+                writeAt + HeadActivations.erase(m, shiftRange), writeAt + HeadActivations.add(m, shiftRange), writeStride);
+        HeadSlots[] slots = new HeadSlots[heads];
+        for (int hd = 0; hd < heads; hd++) {
+            long o = hd < reads ? (long) hd * readStride : (long) reads * readStride + (long) (hd - reads) * writeStride;
+            long wv = weights + 5L * hd * ld;
+            slots[hd] = new HeadSlots(act + o, wv, wv + ld, wv + 2L * ld, wv + 3L * ld, wv + 4L * ld);
+        }
 
         List<Part> parts = new ArrayList<>();
         parts.add(new Part("controller product (fp32)", t -> t.matches("controller\\.\\d+\\.(gemv|bias)"),
@@ -157,9 +167,7 @@ public final class StepParts {
                     for (int hd = 0; hd < heads; hd++) {
                         long o = hd < reads ? (long) hd * readStride : (long) reads * readStride
                                 + (long) (hd - reads) * writeStride;
-                        long wv = weights + 5L * hd * ld;
-                        addressing.forward(a, act + o, mem, norms, wPrev + (long) hd * ld, wv, wv + ld, wv + 2L * ld,
-                                wv + 3L * ld, wv + 4L * ld);
+                        addressing.forward(a, 0, slots[hd], mem, norms, wPrev + (long) hd * ld);
                     }
                 }));
         parts.add(new Part("read", t -> t.startsWith("read."), () -> {
@@ -168,9 +176,7 @@ public final class StepParts {
             }
         }));
         parts.add(new Part("write (erase and add)", t -> t.startsWith("write."),
-                () -> memory.write(a, mem, mem, c.writeHeads(), wPrev + (long) reads * ld, ld,
-                        writeAt + HeadActivations.erase(m, shiftRange), writeAt + HeadActivations.add(m, shiftRange),
-                        writeStride)));
+                () -> memory.write(a, mem, mem, 0, writes)));
         parts.add(new Part("output", t -> t.startsWith("output."), () -> {
             Affine.forward(k, ow, 0, yLd, Affine.Form.TRANSPOSED, true, (long) yIn * yLd, yIn, y, a, hOut, 0, logits,
                     0, 1);

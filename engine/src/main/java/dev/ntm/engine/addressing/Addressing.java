@@ -59,14 +59,36 @@ public final class Addressing {
     }
 
     /**
-     * Forward of one head. Writes {@code sim} (K), and with location addressing {@code wc},
-     * {@code wg}, {@code ws}; always the final weighting {@code w} (in content-only mode the
-     * content weighting goes straight to {@code w}, and wc, wg, ws are not touched).
+     * Forward of one head whose tensors sit at {@code slots} from {@code row}: writes K, and with
+     * location addressing wc, wg, ws; always the final weighting w (in content-only mode the
+     * content weighting goes straight to w).
      *
+     * @param mem   the memory before this step's write (column-major, stride ld)
+     * @param norms its row norms
+     * @param wPrev the head's previous weighting
      * @return the key norm |k|, which the backward pass needs
      */
-    public float forward(MemorySegment a, long act, long mem, long norms, long wPrev,
-                         long sim, long wc, long wg, long ws, long w) {
+    public float forward(MemorySegment a, long row, HeadSlots slots, long mem, long norms, long wPrev) {
+        return forward(a, row + slots.act(), mem, norms, wPrev, row + slots.sim(), row + slots.wc(),
+                row + slots.wg(), row + slots.ws(), row + slots.w());
+    }
+
+    /**
+     * Backward of {@link #forward(MemorySegment, long, HeadSlots, long, long, long)}, in reverse
+     * order: sharpen, shift, interpolate, content softmax, cosine. The gradient of the final
+     * weighting, at {@code grads.dW()} from {@code gradRow}, is consumed and replaced by that of
+     * the previous weighting (zero in content-only mode); the gradient of the head's activated
+     * parameters is accumulated at {@code grads.dAct()}, that of the memory at {@code dmem}.
+     */
+    public void backward(MemorySegment a, long row, HeadSlots slots, float keyNorm, long mem, long norms, long wPrev,
+                         MemorySegment d, long gradRow, HeadGradientSlots grads, long dmem) {
+        long dw = gradRow + grads.dW();
+        backward(a, row + slots.act(), keyNorm, mem, norms, wPrev, row + slots.sim(), row + slots.wc(),
+                row + slots.wg(), row + slots.ws(), row + slots.w(), d, dw, dw, gradRow + grads.dAct(), dmem);
+    }
+
+    private float forward(MemorySegment a, long act, long mem, long norms, long wPrev,
+                          long sim, long wc, long wg, long ws, long w) {
         float beta = a.getAtIndex(F32, act + HeadActivations.beta(m));
         float keyNorm = k.cosineSimilarity(a, act, a, mem, n, m, ld, a, norms, a, sim);
         if (!location) {
@@ -92,9 +114,9 @@ public final class Addressing {
      * @param dact  accumulated: gradient of the activated head parameters (k, beta, g, s, gamma)
      * @param dmem  accumulated: gradient of the memory (column-major, stride ld)
      */
-    public void backward(MemorySegment a, long act, float keyNorm, long mem, long norms, long wPrev,
-                         long sim, long wc, long wg, long ws, long w,
-                         MemorySegment d, long dw, long dwPrev, long dact, long dmem) {
+    private void backward(MemorySegment a, long act, float keyNorm, long mem, long norms, long wPrev,
+                          long sim, long wc, long wg, long ws, long w,
+                          MemorySegment d, long dw, long dwPrev, long dact, long dmem) {
         float beta = a.getAtIndex(F32, act + HeadActivations.beta(m));
         MemorySegment s = scratch;
         long wContent;

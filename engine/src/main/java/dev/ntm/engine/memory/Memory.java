@@ -55,24 +55,26 @@ public final class Memory {
     }
 
     /**
-     * Erase/add of {@code heads} write heads in order: {@code M <- M (1 - w e^T) + w a^T}.
-     * {@code memIn} and {@code memOut} may be the same memory. Head h's w is at
-     * {@code w + h * wStride}; its e and a at {@code e + h * eaStride}, {@code add + h * eaStride}.
+     * Erase/add of the write heads in order: {@code M <- M (1 - w e^T) + w a^T}, with their
+     * weightings, erase and add vectors at {@code s} from {@code row}. {@code memIn} and
+     * {@code memOut} may be the same memory.
      */
-    public void write(MemorySegment a, long memIn, long memOut, int heads,
-                      long w, int wStride, long e, long add, int eaStride) {
-        k.eraseAdd(a, memIn, a, memOut, n, m, ld, heads, a, w, wStride, a, e, eaStride, a, add, eaStride);
+    public void write(MemorySegment a, long memIn, long memOut, long row, WriteSlots s) {
+        k.eraseAdd(a, memIn, a, memOut, n, m, ld, s.heads(), a, row + s.w(), s.wStride(), a, row + s.erase(),
+                s.eaStride(), a, row + s.add(), s.eaStride());
     }
 
     /**
      * Backward of {@link #write}: {@code dmem} holds the gradient of the memory after the write on
-     * entry and that of the memory before it ({@code memIn}) on exit; accumulates into dw (stride
-     * {@code wStride}), de and da (stride {@code eaStride}), all in {@code d}.
+     * entry and that of the memory before it ({@code memIn}) on exit; accumulates the gradients of
+     * the weightings, erase and add vectors at {@code g} from {@code gradRow} in {@code d} (same
+     * strides as {@code s}).
      */
-    public void writeBackward(MemorySegment a, long memIn, int heads, long w, int wStride, long e, long add,
-                              int eaStride, MemorySegment d, long dmem, long dw, long de, long da) {
-        k.eraseAddBackward(a, memIn, d, dmem, d, dmem, n, m, ld, heads,
-                a, w, wStride, a, e, eaStride, a, add, eaStride, d, dw, d, de, d, da);
+    public void writeBackward(MemorySegment a, long memIn, long row, WriteSlots s, MemorySegment d, long dmem,
+                              long gradRow, WriteSlots g) {
+        k.eraseAddBackward(a, memIn, d, dmem, d, dmem, n, m, ld, s.heads(),
+                a, row + s.w(), s.wStride(), a, row + s.erase(), s.eaStride(), a, row + s.add(), s.eaStride(),
+                d, gradRow + g.w(), d, gradRow + g.erase(), d, gradRow + g.add());
     }
 
     /**

@@ -345,8 +345,6 @@ public final class Network implements AutoCloseable {
             SegmentOps.zero(d, t.grad(b), gld);
         }
         long gbase = t.grad(0);
-        long wWrite = (long) t.reads * t.ld;
-        int eaWrite = t.headParam(t.reads);
         int groupEnd = steps;
         int groupRows = 0;
         for (int s = steps - 1; s >= 0; s--) {
@@ -377,22 +375,16 @@ public final class Network implements AutoCloseable {
                 SegmentOps.zero(d, gr + t.dAct, t.headParams);
                 SegmentOps.zero(d, gr + t.dPre, t.headParams);
                 // M_t = erase/add(M_{t-1}): dMem becomes the gradient of M_{t-1}
-                st.memory.writeBackward(a, mem, t.writes, row + t.w + wWrite, t.ld,
-                        row + t.act + eaWrite + t.eraseInWrite(), row + t.act + eaWrite + t.addInWrite(),
-                        t.writeStride, d, gr + t.dMem, gr + t.dW + wWrite,
-                        gr + t.dAct + eaWrite + t.eraseInWrite(), gr + t.dAct + eaWrite + t.addInWrite());
+                st.memory.writeBackward(a, mem, row, t.writeSlots, d, gr + t.dMem, gr, t.writeGrads);
                 for (int r = 0; r < t.reads; r++) {
                     st.memory.readBackward(a, row + t.w + (long) r * t.ld, mem, d,
                             gr + t.dOut + hs + (long) r * t.m, gr + t.dW + (long) r * t.ld, gr + t.dMem);
                 }
                 long wPrevBase = first ? t.w0 : t.row(s - 1, b) + t.w;
                 for (int h = 0; h < t.heads; h++) {
-                    long hv = (long) h * t.ld;
                     int hp = t.headParam(h);
-                    st.addressing.backward(a, row + t.act + hp, a.getAtIndex(F32, row + t.keyNorm + h), mem,
-                            row + t.norms, wPrevBase + hv, row + t.sim + hv, row + t.wc + hv, row + t.wg + hv,
-                            row + t.ws + hv, row + t.w + hv, d, gr + t.dW + hv, gr + t.dW + hv, gr + t.dAct + hp,
-                            gr + t.dMem);
+                    st.addressing.backward(a, row, t.headSlots[h], a.getAtIndex(F32, row + t.keyNorm + h), mem,
+                            row + t.norms, wPrevBase + (long) h * t.ld, d, gr, t.headGrads[h], gr + t.dMem);
                     st.activations(h).backward(a, row + t.pre + hp, row + t.act + hp, d, gr + t.dAct + hp,
                             gr + t.dPre + hp);
                 }

@@ -203,8 +203,6 @@ final class Stepper {
             }
         }
 
-        long wWrite = (long) t.reads * t.ld;
-        long eaWrite = t.act + t.headParam(t.reads);
         for (int b = 0; b < active; b++) {
             long row = t.row(cur, b);
             long mem = t.mem(memPrev, b);
@@ -214,17 +212,14 @@ final class Stepper {
             memory.rowNorms(a, mem, row + t.norms);
             long wPrevBase = first ? t.w0 : t.row(prev, b) + t.w;
             for (int h = 0; h < t.heads; h++) {
-                long hv = (long) h * t.ld;
-                float keyNorm = addressing.forward(a, row + t.act + t.headParam(h), mem, row + t.norms,
-                        wPrevBase + hv, row + t.sim + hv, row + t.wc + hv, row + t.wg + hv, row + t.ws + hv,
-                        row + t.w + hv);
+                float keyNorm = addressing.forward(a, row, t.headSlots[h], mem, row + t.norms,
+                        wPrevBase + (long) h * t.ld);
                 a.setAtIndex(Buffers.F32, row + t.keyNorm + h, keyNorm);
             }
             for (int r = 0; r < t.reads; r++) {
                 memory.read(a, row + t.w + (long) r * t.ld, mem, row + t.outIn + t.hidden + (long) r * t.m);
             }
-            memory.write(a, mem, t.mem(memCur, b), t.writes, row + t.w + wWrite, t.ld,
-                    row + eaWrite + t.eraseInWrite(), row + eaWrite + t.addInWrite(), t.writeStride);
+            memory.write(a, mem, t.mem(memCur, b), row, t.writeSlots);
         }
         output.forward(w, fw.outW, fw.outLd, tr, fw.outB, a, base + t.outIn, base + t.logitsPre, base + t.logits,
                 ld, active);

@@ -4,6 +4,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import dev.ntm.engine.NtmConfig;
+import dev.ntm.engine.addressing.HeadGradientSlots;
+import dev.ntm.engine.addressing.HeadSlots;
+import dev.ntm.engine.memory.WriteSlots;
 import dev.ntm.engine.addressing.HeadActivations;
 import dev.ntm.kernels.Buffers;
 
@@ -109,6 +112,14 @@ final class Tape {
     final int dh;
     final int dxcat;
     final int gradFloats;
+    /** Per head: where its addressing tensors sit in a row. */
+    final HeadSlots[] headSlots;
+    /** Per head: where its gradients sit in a gradient row. */
+    final HeadGradientSlots[] headGrads;
+    /** Where the write heads' weightings, erase and add vectors sit in a row. */
+    final WriteSlots writeSlots;
+    /** Where their gradients sit in a gradient row. */
+    final WriteSlots writeGrads;
 
     // ---- regions (absolute offsets in the segment)
     final long rowsBase;
@@ -199,6 +210,20 @@ final class Tape {
         dh = field(hidden);
         dxcat = field(maxConcat);
         gradFloats = gradients ? (int) next : 0;
+        headSlots = new HeadSlots[heads];
+        headGrads = new HeadGradientSlots[heads];
+        for (int h = 0; h < heads; h++) {
+            long hv = (long) h * ld;
+            headSlots[h] = new HeadSlots(act + headParam(h), sim + hv, location ? wc + hv : -1,
+                    location ? wg + hv : -1, location ? ws + hv : -1, w + hv);
+            headGrads[h] = new HeadGradientSlots(dAct + headParam(h), dW + hv);
+        }
+        long wWrite = (long) reads * ld;
+        int eaWrite = headParam(reads);
+        writeSlots = new WriteSlots(writes, w + wWrite, ld, act + eaWrite + eraseInWrite(), act + eaWrite + addInWrite(),
+                writeStride);
+        writeGrads = new WriteSlots(writes, dW + wWrite, ld, dAct + eaWrite + eraseInWrite(),
+                dAct + eaWrite + addInWrite(), writeStride);
 
         next = 0;
         rowsBase = region((long) slots * batch * rowFloats);

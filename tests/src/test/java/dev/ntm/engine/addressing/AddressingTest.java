@@ -186,7 +186,8 @@ class AddressingTest {
                 }
             }
             memory.rowNorms(a, mem, norms);
-            float keyNorm = addressing.forward(a, act, mem, norms, wPrev, sim, wc, wg, ws, w);
+            HeadSlots slots = new HeadSlots(act, sim, wc, wg, ws, w);
+            float keyNorm = addressing.forward(a, 0, slots, mem, norms, wPrev);
 
             double[] wRef = forward(c, c.key(), c.beta(), c.g(), c.s(), c.gamma(), c.wPrev(), c.mem());
             for (int i = 0; i < n; i++) {
@@ -202,7 +203,7 @@ class AddressingTest {
             for (int i = 0; i < n; i++) {
                 Buffers.set(d, dw + i, (float) u[i]);
             }
-            addressing.backward(a, act, keyNorm, mem, norms, wPrev, sim, wc, wg, ws, w, d, dw, dw, dact, dmem);
+            addressing.backward(a, 0, slots, keyNorm, mem, norms, wPrev, d, 0, new HeadGradientSlots(dact, dw), dmem);
 
             // central differences of L = sum u_i w_i
             double h = 1e-6;

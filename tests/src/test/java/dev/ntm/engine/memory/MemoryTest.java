@@ -144,7 +144,7 @@ class MemoryTest {
                 }
             }
             memory.read(a, wts, memIn, r);
-            memory.write(a, memIn, memOut, 2, wts + ld, ld, ea, ea + M, p);
+            memory.write(a, memIn, memOut, 0, new WriteSlots(2, wts + ld, ld, ea, ea + M, p));
 
             // backward: dM = U, dr = v
             long dmem = 0;
@@ -160,7 +160,8 @@ class MemoryTest {
             for (int j = 0; j < M; j++) {
                 Buffers.set(d, dr + j, (float) v[j]);
             }
-            memory.writeBackward(a, memIn, 2, wts + ld, ld, ea, ea + M, p, d, dmem, dw + ld, dea, dea + M);
+            memory.writeBackward(a, memIn, 0, new WriteSlots(2, wts + ld, ld, ea, ea + M, p), d, dmem, 0,
+                    new WriteSlots(2, dw + ld, ld, dea, dea + M, p));
             memory.readBackward(a, wts, memIn, d, dr, dw, dmem);
 
             double h = 1e-6;
