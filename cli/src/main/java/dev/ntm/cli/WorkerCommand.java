@@ -27,7 +27,7 @@ final class WorkerCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster;
 
-    @Option(names = "--cluster", required = true, description = "The sweep's cluster name (the sweep prints it).")
+    @Option(names = "--cluster", description = "The sweep's cluster name (the sweep prints it).")
     String clusterName;
 
     @Option(names = "--runs", description = "Folder for this worker's run folders (default: the sweep's own folder, "
@@ -40,6 +40,10 @@ final class WorkerCommand implements Callable<Integer> {
         if (cluster.join.isEmpty()) {
             throw new IllegalArgumentException("--join HOST[:PORT] is required: the address of the sweep's member "
                     + "(it prints the worker command)");
+        }
+        if (clusterName == null) {
+            throw new IllegalArgumentException("--cluster NAME is required: the sweep's cluster name (it prints the "
+                    + "worker command)");
         }
         if (cluster.jobs < 1) {
             throw new IllegalArgumentException("--jobs must be at least 1 for a worker, got " + cluster.jobs);
