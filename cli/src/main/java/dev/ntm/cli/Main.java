@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ntm", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "A fast CPU Neural Turing Machine engine.",
         subcommands = {TrainCommand.class, EvalCommand.class, TasksCommand.class, TraceCommand.class,
-                VizCommand.class, BenchCommand.class, InfoCommand.class, StatCommand.class, CompletionCommand.class,
+                VizCommand.class, SweepCommand.class, WorkerCommand.class, BenchCommand.class, InfoCommand.class, StatCommand.class, CompletionCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "ntm help COMMAND (or ntm COMMAND --help) describes a command.", "",
                 "Exit status: 0 success; 1 a benchmark figure regressed (ntm bench --compare);",

@@ -117,6 +117,10 @@ final class TrainCommand implements Callable<Integer> {
 
     static final String DEFAULT_CURRICULUM = "5:5:0.5";
 
+    @Option(names = "--summary-json", description = "Also write the outcome as JSON to this file when the run "
+            + "finishes (solved, sequences, seconds, last evaluation, SHA-256 of the parameters); ntm sweep reads it.")
+    Path summaryJson;
+
     @Option(names = "--quiet", description = "No live progress line (it is drawn only on a terminal anyway); the "
             + "evaluation lines and the summary still print.")
     boolean quiet;
@@ -168,6 +172,7 @@ final class TrainCommand implements Callable<Integer> {
             ProgressPrinter progress = new ProgressPrinter(System.out, live, maxSequences);
             RunArtifacts artifacts = new RunArtifacts(dir, options.solvedBitErrors(), System.err);
             System.out.println(ProgressPrinter.legend());
+            long resumedFrom = resume != null ? trainer.sequences() : -1;
             Trainer.Summary s = trainer.train(new ListenerPair(progress, artifacts));
             progress.finish();
             List<String> summary = TrainSummary.lines(trainer, s, evalSize, dir);
@@ -180,6 +185,9 @@ final class TrainCommand implements Callable<Integer> {
                         ? checkpoint + " holds the run at " + String.format(Locale.ROOT, "%,d", s.checkpointSequences())
                         + " sequences" : "no checkpoint of this run was written"));
                 return ExitCodes.FAILURE;
+            }
+            if (summaryJson != null && !s.stopped()) {
+                SummaryJson.write(summaryJson, trainer, s, resumedFrom);
             }
             if (s.stopped()) {
                 System.out.println("resume with: ntm train --resume " + checkpoint + " (and the same options)");

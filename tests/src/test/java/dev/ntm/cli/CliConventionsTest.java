@@ -26,7 +26,7 @@ class CliConventionsTest {
 
     @Test
     void everyCommandPrintsTheVersion() {
-        for (String command : new String[] {"train", "eval", "trace", "viz", "bench", "info", "tasks", "completion"}) {
+        for (String command : new String[] {"train", "eval", "trace", "viz", "sweep", "worker", "bench", "info", "tasks", "completion"}) {
             CliRun r = CliRun.of(command, "--version");
             assertEquals(0, r.status(), command + ": " + r.err());
             assertTrue(r.out().startsWith("ntm " + VersionProvider.version()), command + ": '" + r.out() + "'");
