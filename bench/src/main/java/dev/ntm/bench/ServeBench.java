@@ -41,9 +41,10 @@ public final class ServeBench {
      * @param seconds       recorded time per run
      * @param busySpin      runner thread busy-spins when idle (else backs off)
      * @param maxBatch      largest batch
+     * @param runners       runner threads
      */
     public record Settings(int[] sessions, int clients, double rate, double warmupSeconds, double seconds,
-                           boolean busySpin, int maxBatch) {
+                           boolean busySpin, int maxBatch, int runners) {
         /** Validates the settings. */
         public Settings {
             if (sessions.length == 0) {
@@ -55,10 +56,11 @@ public final class ServeBench {
                 }
             }
             if (clients < 0 || !(rate >= 0) || Double.isInfinite(rate) || !(warmupSeconds >= 0) || !(seconds > 0)
-                    || maxBatch < 1) {
+                    || maxBatch < 1 || runners < 1) {
                 throw new IllegalArgumentException("serve harness needs clients >= 0, a finite rate >= 0, "
-                        + "warm-up >= 0 s, seconds > 0 and maxBatch >= 1; got clients=" + clients + ", rate=" + rate
-                        + ", warmup=" + warmupSeconds + ", seconds=" + seconds + ", maxBatch=" + maxBatch);
+                        + "warm-up >= 0 s, seconds > 0, maxBatch >= 1 and runners >= 1; got clients=" + clients + ", rate=" + rate
+                        + ", warmup=" + warmupSeconds + ", seconds=" + seconds + ", maxBatch=" + maxBatch + ", runners="
+                        + runners);
             }
         }
     }
@@ -98,10 +100,11 @@ public final class ServeBench {
     public static List<BenchReport.Figure> run(NtmModel model, Settings settings, PrintWriter o) {
         int cores = Runtime.getRuntime().availableProcessors();
         o.println(String.format(Locale.ROOT, "serve: copy configuration, %s, %.1f s warm-up and %.1f s per run, "
-                        + "runner %s, batches up to %d", settings.rate() > 0
+                        + "%d runner thread(s) %s, batches up to %d", settings.rate() > 0
                         ? String.format(Locale.ROOT, "open loop at %,.0f steps/s (latency from the intended start)",
                         settings.rate()) : "closed loop", settings.warmupSeconds(), settings.seconds(),
-                settings.busySpin() ? "busy-spinning" : "backing off when idle", settings.maxBatch()));
+                settings.runners(), settings.busySpin() ? "busy-spinning" : "backing off when idle",
+                settings.maxBatch()));
         o.println("way      sessions clients      steps/s  batch   p50 us    p99 us  p99.9 us    max us");
         o.flush();
         // Compile the step path once (NtmModel.warmUp, up to 4 warm-up periods); each run then warms its
@@ -146,7 +149,7 @@ public final class ServeBench {
     /** Through a runner: each client thread drives its share of served sessions. */
     static Run served(NtmModel model, int sessions, int clients, Settings settings) {
         ServeOptions options = ServeOptions.defaults().withMaxSessions(sessions).withMaxBatch(settings.maxBatch())
-                .withQueueRequests(sessions);
+                .withQueueRequests(sessions).withRunners(settings.runners());
         if (settings.busySpin()) {
             options = options.withBusySpin();
         }
