@@ -267,8 +267,9 @@ public final class ServeBench {
         final void run(long warmEnd, long end, double interval) {
             try {
                 if (interval > 0) {
-                    closedLoop(warmEnd, false);
-                    openLoop(warmEnd, end, interval);
+                    // the warm-up runs the open loop itself, so that its code is compiled when recording starts
+                    openLoop(System.nanoTime(), warmEnd, interval, false);
+                    openLoop(warmEnd, end, interval, true);
                 } else {
                     closedLoop(warmEnd, false);
                     closedLoop(end, true);
@@ -294,22 +295,23 @@ public final class ServeBench {
             }
         }
 
-        private void openLoop(long start, long end, double interval) {
+        private void openLoop(long start, long end, double interval, boolean record) {
             int n = sessions;
             long total = (long) Math.ceil((end - start) / interval);
             // A client a whole run behind stops issuing: the rest count as missed, not as silent omissions.
-            long giveUp = end + (end - start);
+            // The warm-up stops at its end, behind or not, so the recorded run starts on time.
+            long giveUp = record ? end + (end - start) : end;
             for (long k = 0; k < total; k++) {
                 long intended = start + (long) (k * interval);
                 if (System.nanoTime() >= giveUp) {
-                    missed = total - k;
+                    missed += record ? total - k : 0;
                     break;
                 }
                 long now;
                 while ((now = System.nanoTime()) < intended) {
                     for (int i = 0; i < n; i++) {
                         if (busy[i] && poll(i)) {
-                            finish(i, System.nanoTime(), true);
+                            finish(i, System.nanoTime(), record);
                         }
                     }
                     Thread.onSpinWait();
@@ -317,15 +319,15 @@ public final class ServeBench {
                 int i = (int) (k % n);
                 if (busy[i]) {
                     await(i);
-                    finish(i, System.nanoTime(), true);
+                    finish(i, System.nanoTime(), record);
                 }
                 due[i] = intended;
-                begin(i, true);
+                begin(i, record);
             }
             for (int i = 0; i < n; i++) {
                 if (busy[i]) {
                     await(i);
-                    finish(i, System.nanoTime(), true);
+                    finish(i, System.nanoTime(), record);
                 }
             }
         }
