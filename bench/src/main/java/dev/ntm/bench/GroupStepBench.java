@@ -7,11 +7,9 @@ import dev.ntm.engine.api.NtmGroupStepper;
 import dev.ntm.engine.api.NtmModel;
 import dev.ntm.engine.api.NtmSession;
 import dev.ntm.engine.util.SplitMix64;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -26,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * copy configuration advanced one step each, either {@code alone} (one {@link NtmSession#step}
  * after another, as a thread stepping its own sessions does) or in groups of {@code group}
  * sessions through an {@link NtmGroupStepper} (the runner's batches). The {@code sessionSteps}
- * counter is session-steps per second, the figure to compare. Each session's input is fixed and
+ * counter ({@link MultiSessionBench.SessionSteps}) is session-steps per second, the figure to compare. Each session's input is fixed and
  * it is reset every 1,024 steps. Run with {@code ./ntm bench --jmh GroupStepBench}.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -55,20 +53,6 @@ public class GroupStepBench {
     private float[][] outputs;
     private int steps;
 
-    /** Counts the session-steps taken, reported by JMH as a rate. */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class SessionSteps {
-        /** Session steps taken in this iteration (64 per call). */
-        public long sessionSteps;
-
-        /** Zeroes the count at the start of every iteration. */
-        @Setup(Level.Iteration)
-        public void clear() {
-            sessionSteps = 0;
-        }
-    }
-
     /** Builds the model, the sessions, the groups and the inputs. */
     @Setup
     public void setup() {
@@ -96,7 +80,7 @@ public class GroupStepBench {
 
     /** One step of each session, one after another. */
     @Benchmark
-    public float alone(SessionSteps counter) {
+    public float alone(MultiSessionBench.SessionSteps counter) {
         resetNowAndThen();
         for (int i = 0; i < SESSIONS; i++) {
             sessions[i].step(inputs[i], outputs[i]);
@@ -107,7 +91,7 @@ public class GroupStepBench {
 
     /** One step of each session, {@code group} sessions per group step. */
     @Benchmark
-    public float grouped(SessionSteps counter) {
+    public float grouped(MultiSessionBench.SessionSteps counter) {
         resetNowAndThen();
         for (NtmSession[] g : groups) {
             stepper.step(g, group, inputs, outputs);
