@@ -41,9 +41,10 @@ public final class ServeBench {
      * @param seconds       recorded time per run
      * @param busySpin      runner thread busy-spins when idle (else backs off)
      * @param maxBatch      largest batch
+     * @param runners       runner threads
      */
     public record Settings(int[] sessions, int clients, double rate, double warmupSeconds, double seconds,
-                           boolean busySpin, int maxBatch) {
+                           boolean busySpin, int maxBatch, int runners) {
         /** Validates the settings. */
         public Settings {
             if (sessions.length == 0) {
@@ -55,10 +56,11 @@ public final class ServeBench {
                 }
             }
             if (clients < 0 || !(rate >= 0) || Double.isInfinite(rate) || !(warmupSeconds >= 0) || !(seconds > 0)
-                    || maxBatch < 1) {
+                    || maxBatch < 1 || runners < 1) {
                 throw new IllegalArgumentException("serve harness needs clients >= 0, a finite rate >= 0, "
-                        + "warm-up >= 0 s, seconds > 0 and maxBatch >= 1; got clients=" + clients + ", rate=" + rate
-                        + ", warmup=" + warmupSeconds + ", seconds=" + seconds + ", maxBatch=" + maxBatch);
+                        + "warm-up >= 0 s, seconds > 0, maxBatch >= 1 and runners >= 1; got clients=" + clients + ", rate=" + rate
+                        + ", warmup=" + warmupSeconds + ", seconds=" + seconds + ", maxBatch=" + maxBatch + ", runners="
+                        + runners);
             }
         }
     }
@@ -98,10 +100,11 @@ public final class ServeBench {
     public static List<BenchReport.Figure> run(NtmModel model, Settings settings, PrintWriter o) {
         int cores = Runtime.getRuntime().availableProcessors();
         o.println(String.format(Locale.ROOT, "serve: copy configuration, %s, %.1f s warm-up and %.1f s per run, "
-                        + "runner %s, batches up to %d", settings.rate() > 0
+                        + "%d runner thread(s) %s, batches up to %d", settings.rate() > 0
                         ? String.format(Locale.ROOT, "open loop at %,.0f steps/s (latency from the intended start)",
                         settings.rate()) : "closed loop", settings.warmupSeconds(), settings.seconds(),
-                settings.busySpin() ? "busy-spinning" : "backing off when idle", settings.maxBatch()));
+                settings.runners(), settings.busySpin() ? "busy-spinning" : "backing off when idle",
+                settings.maxBatch()));
         o.println("way      sessions clients      steps/s  batch   p50 us    p99 us  p99.9 us    max us");
         o.flush();
         // Compile the step path once (NtmModel.warmUp, up to 4 warm-up periods); each run then warms its
@@ -146,7 +149,7 @@ public final class ServeBench {
     /** Through a runner: each client thread drives its share of served sessions. */
     static Run served(NtmModel model, int sessions, int clients, Settings settings) {
         ServeOptions options = ServeOptions.defaults().withMaxSessions(sessions).withMaxBatch(settings.maxBatch())
-                .withQueueRequests(sessions);
+                .withQueueRequests(sessions).withRunners(settings.runners());
         if (settings.busySpin()) {
             options = options.withBusySpin();
         }
@@ -264,8 +267,9 @@ public final class ServeBench {
         final void run(long warmEnd, long end, double interval) {
             try {
                 if (interval > 0) {
-                    closedLoop(warmEnd, false);
-                    openLoop(warmEnd, end, interval);
+                    // the warm-up runs the open loop itself, so that its code is compiled when recording starts
+                    openLoop(System.nanoTime(), warmEnd, interval, false);
+                    openLoop(warmEnd, end, interval, true);
                 } else {
                     closedLoop(warmEnd, false);
                     closedLoop(end, true);
@@ -291,22 +295,23 @@ public final class ServeBench {
             }
         }
 
-        private void openLoop(long start, long end, double interval) {
+        private void openLoop(long start, long end, double interval, boolean record) {
             int n = sessions;
             long total = (long) Math.ceil((end - start) / interval);
             // A client a whole run behind stops issuing: the rest count as missed, not as silent omissions.
-            long giveUp = end + (end - start);
+            // The warm-up stops at its end, behind or not, so the recorded run starts on time.
+            long giveUp = record ? end + (end - start) : end;
             for (long k = 0; k < total; k++) {
                 long intended = start + (long) (k * interval);
                 if (System.nanoTime() >= giveUp) {
-                    missed = total - k;
+                    missed += record ? total - k : 0;
                     break;
                 }
                 long now;
                 while ((now = System.nanoTime()) < intended) {
                     for (int i = 0; i < n; i++) {
                         if (busy[i] && poll(i)) {
-                            finish(i, System.nanoTime(), true);
+                            finish(i, System.nanoTime(), record);
                         }
                     }
                     Thread.onSpinWait();
@@ -314,15 +319,15 @@ public final class ServeBench {
                 int i = (int) (k % n);
                 if (busy[i]) {
                     await(i);
-                    finish(i, System.nanoTime(), true);
+                    finish(i, System.nanoTime(), record);
                 }
                 due[i] = intended;
-                begin(i, true);
+                begin(i, record);
             }
             for (int i = 0; i < n; i++) {
                 if (busy[i]) {
                     await(i);
-                    finish(i, System.nanoTime(), true);
+                    finish(i, System.nanoTime(), record);
                 }
             }
         }

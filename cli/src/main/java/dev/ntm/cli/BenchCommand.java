@@ -109,6 +109,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Serving harness: largest batch (default: ${DEFAULT-VALUE}).")
     private int maxBatch;
 
+    @Option(names = "--runners", paramLabel = "R", defaultValue = "1",
+            description = "Serving harness: runner threads (one per core spent on serving; default: ${DEFAULT-VALUE}).")
+    private int runners;
+
     @Option(names = "--busy-spin",
             description = "Serving harness: the runner thread busy-spins when idle (lowest latency, a core spent).")
     private boolean busySpin;
@@ -230,7 +234,7 @@ final class BenchCommand implements Callable<Integer> {
     private BenchReport serve(PrintWriter o) {
         double measured = smoke ? Math.min(seconds, 0.3) : seconds;
         ServeBench.Settings settings = new ServeBench.Settings(sessions, clients, rate == null ? 0 : rate,
-                measured, measured, busySpin, maxBatch);
+                measured, measured, busySpin, maxBatch, runners);
         NtmConfig config = NtmConfig.copyTask();
         NtmModel model = NtmModel.create(config, seed);
         List<BenchReport.Figure> figures = ServeBench.run(model, settings, o);
@@ -238,7 +242,7 @@ final class BenchCommand implements Callable<Integer> {
         return new BenchReport(rate == null ? "serve" : "serve-fixed-rate",
                 Fingerprint.capture(KernelProvider.get(), config), figures,
                 List.of("serving harness, " + mode + ", " + measured + " s per run after as many of warm-up, batches up "
-                        + "to " + maxBatch + (busySpin ? ", busy-spinning runner" : ", runner backing off when idle")));
+                        + "to " + maxBatch + ", " + runners + " runner thread(s)" + (busySpin ? ", busy-spinning runner" : ", runner backing off when idle")));
     }
 
     private BenchReport latency(PrintWriter o) {

@@ -73,7 +73,7 @@ final class Runner implements Agent, MessageHandler {
         this.owner = owner;
         this.counters = counters;
         this.pool = pool;
-        this.stepper = options.stepper().apply(model);
+        this.stepper = options.stepper().create(model, options.maxBatch());
         this.inputSize = model.config().inputSize();
         this.maxBatch = options.maxBatch();
         this.stepRecordBytes = Messages.stepRecordBytes(inputSize);

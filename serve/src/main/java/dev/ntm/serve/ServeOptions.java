@@ -4,10 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
-import dev.ntm.engine.api.NtmModel;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -36,7 +34,7 @@ import org.agrona.concurrent.IdleStrategy;
  */
 public record ServeOptions(int maxSessions, int maxBatch, int runners, int queueRequests,
                            Supplier<IdleStrategy> idleStrategy, Duration idleEviction, BackPressure backPressure,
-                           Duration replyTimeout, Path countersFile, Function<NtmModel, BatchStepper> stepper) {
+                           Duration replyTimeout, Path countersFile, BatchStepper.Factory stepper) {
 
     /** Validates every field. */
     public ServeOptions {
@@ -69,12 +67,12 @@ public record ServeOptions(int maxSessions, int maxBatch, int runners, int queue
     /**
      * 1,024 sessions, batches of up to 64, one runner thread backing off when idle, 4,096 queued
      * requests, eviction after 10 idle minutes, a full queue blocks up to 1 s, answers awaited up to
-     * 30 s, no counters file, {@link SequentialBatchStepper}.
+     * 30 s, no counters file, {@link GroupBatchStepper} (one engine group step per batch).
      */
     public static ServeOptions defaults() {
         return new ServeOptions(1024, 64, 1, 4096, BackoffIdleStrategy::new, Duration.ofMinutes(10),
                 BackPressure.block(Duration.ofSeconds(1)), Duration.ofSeconds(30), null,
-                model -> new SequentialBatchStepper());
+                GroupBatchStepper::new);
     }
 
     /** A copy with another session limit. */
@@ -128,7 +126,7 @@ public record ServeOptions(int maxSessions, int maxBatch, int runners, int queue
     }
 
     /** A copy whose runner threads step batches with steppers made by {@code value}. */
-    public ServeOptions withStepper(Function<NtmModel, BatchStepper> value) {
+    public ServeOptions withStepper(BatchStepper.Factory value) {
         return with(c -> c.stepper = value);
     }
 
@@ -149,7 +147,7 @@ public record ServeOptions(int maxSessions, int maxBatch, int runners, int queue
         BackPressure backPressure;
         Duration replyTimeout;
         Path countersFile;
-        Function<NtmModel, BatchStepper> stepper;
+        BatchStepper.Factory stepper;
 
         Copy(ServeOptions o) {
             maxSessions = o.maxSessions;

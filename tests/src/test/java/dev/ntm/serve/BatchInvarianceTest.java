@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Batch invariance of the {@link BatchStepper} the runner uses by default: sessions stepped in
  * batches of every size from 1 to 16, in random company and random order, give outputs
- * bit-identical to the same inputs stepped alone on a fresh session. This guards the swap of
- * {@link SequentialBatchStepper} for a batched engine step. (The runner end to end, under load, is
+ * bit-identical to the same inputs stepped alone on a fresh session. The default is the engine's
+ * group step ({@link GroupBatchStepper}); {@code GroupStepperTest} covers it in more
+ * configurations. (The runner end to end, under load, is
  * {@link ServeStressTest}.)
  */
 class BatchInvarianceTest {
@@ -19,7 +20,7 @@ class BatchInvarianceTest {
     @Test
     void everySessionMatchesItselfSteppedAloneWhateverTheBatch() {
         NtmModel model = ServeFixtures.model();
-        BatchStepper stepper = ServeOptions.defaults().stepper().apply(model);
+        BatchStepper stepper = ServeOptions.defaults().stepper().create(model, 16);
         int count = 40;
         int steps = 60;
         int maxBatch = 16;

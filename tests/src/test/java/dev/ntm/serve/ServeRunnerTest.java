@@ -126,7 +126,7 @@ class ServeRunnerTest {
     void aFullQueueRejectsOrBlocksThenRejectsAndLosesNothing() throws Exception {
         GatedStepper gate = new GatedStepper();
         ServeOptions options = ServeOptions.defaults().withQueueRequests(1).withMaxBatch(4)
-                .withStepper(m -> gate);
+                .withStepper((m, b) -> gate);
         try (ServeRunner runner = ServeRunner.start(model, options)) {
             int count = 80;
             ServedSession[] sessions = new ServedSession[count];
@@ -185,7 +185,7 @@ class ServeRunnerTest {
     @Test
     void closingTheRunnerAnswersEveryQueuedRequest() throws Exception {
         GatedStepper gate = new GatedStepper();
-        ServeRunner runner = ServeRunner.start(model, ServeOptions.defaults().withStepper(m -> gate));
+        ServeRunner runner = ServeRunner.start(model, ServeOptions.defaults().withStepper((m, b) -> gate));
         ServedSession first = runner.open();
         ServedSession second = runner.open();
         float[] in = new float[x];

@@ -11,6 +11,7 @@ import dev.ntm.engine.MemoryBudget;
 import dev.ntm.engine.NtmConfig;
 import dev.ntm.engine.io.Checkpoint;
 import dev.ntm.engine.layout.ParamLayout;
+import dev.ntm.engine.model.InferenceWeights;
 import dev.ntm.engine.model.Parameters;
 import dev.ntm.engine.util.JitWarmUp;
 import dev.ntm.engine.util.SplitMix64;
@@ -36,17 +37,25 @@ public final class NtmModel {
     private final MemorySegment readOnly;
     private final Kernels kernels;
     private final boolean compactWeights;
+    /** The transposed weights every session and group stepper reads, shared by the models made by with methods. */
+    private final InferenceWeights images;
 
     private NtmModel(NtmConfig config, Parameters parameters, Kernels kernels) {
-        this(config, parameters, kernels, false);
-    }
-
-    private NtmModel(NtmConfig config, Parameters parameters, Kernels kernels, boolean compactWeights) {
         this.config = config;
         this.parameters = parameters;
         this.readOnly = parameters.segment().asReadOnly();
         this.kernels = kernels;
+        this.compactWeights = false;
+        this.images = new InferenceWeights(config, readOnly);
+    }
+
+    private NtmModel(NtmModel base, Kernels kernels, boolean compactWeights) {
+        this.config = base.config;
+        this.parameters = base.parameters;
+        this.readOnly = base.readOnly;
+        this.kernels = kernels;
         this.compactWeights = compactWeights;
+        this.images = base.images;
     }
 
     /** A new model of {@code config} initialised as in docs/SPEC.md section 2 from {@code seed}. */
@@ -96,7 +105,7 @@ public final class NtmModel {
 
     /** The same model computed with other kernels (for example the scalar reference); shares the parameters. */
     public NtmModel withKernels(Kernels kernels) {
-        return new NtmModel(config, parameters, Objects.requireNonNull(kernels, "kernels"), compactWeights);
+        return new NtmModel(this, Objects.requireNonNull(kernels, "kernels"), compactWeights);
     }
 
     /**
@@ -107,7 +116,7 @@ public final class NtmModel {
      * sessions of a compact model are still deterministic. Shares the parameters.
      */
     public NtmModel withCompactWeights() {
-        return new NtmModel(config, parameters, kernels, true);
+        return new NtmModel(this, kernels, true);
     }
 
     /** Whether sessions keep the controller's weights in bfloat16 ({@link #withCompactWeights}). */
@@ -201,6 +210,29 @@ public final class NtmModel {
         JitWarmUp.Result r = JitWarmUp.untilSettled(step, WARM_UP_WINDOW_NANOS,
                 start + Math.min(budget.toNanos(), Long.MAX_VALUE / 4), STILL_IMPROVING);
         return new WarmUp(r.calls(), Duration.ofNanos(System.nanoTime() - start), r.lastNsPerCall(), r.settled());
+    }
+
+    /** The weight images of the parameters, shared by the sessions (package-private). */
+    InferenceWeights images() {
+        return images;
+    }
+
+    /**
+     * A stepper that advances up to {@code maxBatch} sessions of this model (made by
+     * {@link #newSession()}) by one step each in one batched step: the weights stream once for all
+     * of them, and each session's outputs are bit-identical to the same session stepped alone.
+     * For a thread that serves many sessions (see {@link NtmGroupStepper}).
+     *
+     * @throws IllegalArgumentException when maxBatch is not in 1..{@link #MAX_SESSION_BATCH}
+     */
+    public NtmGroupStepper newGroupStepper(int maxBatch) {
+        if (maxBatch < 1 || maxBatch > MAX_SESSION_BATCH) {
+            throw new IllegalArgumentException("group batch size must be in 1.." + MAX_SESSION_BATCH + ", got "
+                    + maxBatch);
+        }
+        MemoryBudget.session(config, maxBatch).require("a group stepper of " + maxBatch + " sessions",
+                "the batch size");
+        return new NtmGroupStepper(this, maxBatch);
     }
 
     /** A session of one sequence, at the initial state. */

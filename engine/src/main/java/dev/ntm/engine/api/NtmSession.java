@@ -6,6 +6,9 @@ import dev.ntm.engine.model.Inference;
  * One caller's recurrent state of an {@link NtmModel}: controller state, reads, weightings and
  * memory of {@link #batchSize()} independent sequences, advanced one step per call.
  *
+ * <p>Sessions of one sequence may also be stepped together by an {@link NtmGroupStepper}, with the
+ * same outputs.
+ *
  * <p>Not thread-safe: use one session per thread (sessions of one model are independent). A step
  * allocates nothing. Every call validates its arguments before touching the state, so a rejected
  * call (an {@link IllegalArgumentException} saying what was wrong) leaves the session unchanged.
@@ -18,7 +21,7 @@ public final class NtmSession {
     NtmSession(NtmModel model, int batchSize) {
         this.model = model;
         this.inference = new Inference(model.config(), model.kernels(), model.parameterSegment(), batchSize,
-                model.compactWeights());
+                model.compactWeights(), model.images());
     }
 
     /** The model. */
@@ -43,6 +46,11 @@ public final class NtmSession {
     /** One step, as {@link #step}, writing the clipped output logits instead of probabilities. */
     public void stepLogits(float[] input, float[] logits) {
         inference.stepLogits(input, logits);
+    }
+
+    /** The state, for {@link NtmGroupStepper}. */
+    Inference inference() {
+        return inference;
     }
 
     /** Returns every sequence of the session to the model's initial state. */

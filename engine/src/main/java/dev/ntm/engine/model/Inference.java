@@ -14,24 +14,29 @@ import dev.ntm.kernels.Kernels;
  * two row slots that alternate, and a memory written in place.
  *
  * <p>Not thread-safe: one instance per caller. The parameters are only read; the layer weights
- * are copied once, transposed, for the faster product form (see {@code ForwardWeights}), so
- * later changes to the parameter segment are not seen. After construction a step allocates
+ * are copied once, transposed, for the faster product form (see {@code ForwardWeights}; one copy
+ * per model when shared through {@link InferenceWeights}), so later changes to the parameter
+ * segment are not seen. A {@link GroupInference} may step a batch-1 state together with others. After construction a step allocates
  * nothing. Every input is validated before any state changes, so a rejected
  * call leaves the state as it was.
  */
 public final class Inference {
 
     private final NtmConfig config;
-    private final Stepper stepper;
-    private final Tape tape;
+    final Stepper stepper;
+    final Tape tape;
     private final MemorySegment params;
-    private final ForwardWeights weights;
-    private final Kernels k;
+    final ForwardWeights weights;
+    final Kernels k;
     private final int batch;
     private final int inputFloats;
     private final int outputFloats;
-    private boolean first = true;
-    private int cur;
+    /** Whether the next step starts from the initial state. */
+    boolean first = true;
+    /** The row slot holding the current state. */
+    int cur;
+    /** The number of the last {@link GroupInference} step that took this state (to catch duplicates). */
+    long groupMark = -1;
 
     /**
      * A state for {@code batch} sequences of the model with parameters {@code params} (laid out by
@@ -47,6 +52,16 @@ public final class Inference {
      * rounded to 8 significant bits, so outputs differ slightly from the float32 model's).
      */
     public Inference(NtmConfig config, Kernels kernels, MemorySegment params, int batch, boolean compact) {
+        this(config, kernels, params, batch, compact, null);
+    }
+
+    /**
+     * As {@link #Inference(NtmConfig, Kernels, MemorySegment, int, boolean)}, reading the weight
+     * image of {@code shared} (made from {@code params}; built on first use, then shared with
+     * every other state of the model) instead of a copy of its own; null makes its own copy.
+     */
+    public Inference(NtmConfig config, Kernels kernels, MemorySegment params, int batch, boolean compact,
+                     InferenceWeights shared) {
         this.config = Objects.requireNonNull(config, "config");
         this.k = Objects.requireNonNull(kernels, "kernels");
         if (batch < 1) {
@@ -57,7 +72,10 @@ public final class Inference {
         this.stepper = new Stepper(config, kernels, batch, 2, 1, false, arena);
         stepper.checkParams(params, "params");
         this.params = params;
-        this.weights = compact ? ForwardWeights.compact(stepper, params, arena)
+        if (shared != null && shared.params() != params) {
+            throw new IllegalArgumentException("the shared weight images were made from other parameters");
+        }
+        this.weights = shared != null ? shared.get(compact) : compact ? ForwardWeights.compact(stepper, params, arena)
                 : ForwardWeights.transposed(stepper, params, arena);
         this.tape = stepper.tape;
         this.inputFloats = batch * config.inputSize();

@@ -153,32 +153,53 @@ final class Stepper {
               int active) {
         Tape t = tape;
         MemorySegment a = t.seg;
-        int ld = t.rowFloats;
-        int rm = t.reads * t.m;
         for (int b = 0; b < active; b++) {
             long row = t.row(cur, b);
-            long readsIn = row + t.xcat[0] + t.x;
             if (first) {
-                Buffers.copy(a, t.r0, a, readsIn, rm);
                 Buffers.copy(a, t.m0, a, t.mem(memPrev, b), t.memFloats);
-                if (t.lstm) {
-                    for (int l = 0; l < t.layers; l++) {
-                        SegmentOps.zero(a, row + t.xcat[l] + t.inSize[l], t.hidden);
-                    }
-                }
-            } else {
-                long prow = t.row(prev, b);
-                Buffers.copy(a, prow + t.outIn + t.hidden, a, readsIn, rm);
-                if (t.lstm) {
-                    for (int l = 0; l < t.layers; l++) {
-                        Buffers.copy(a, prow + t.hOut(l), a, row + t.xcat[l] + t.inSize[l], t.hidden);
-                    }
+            }
+            loadControllerInputs(first, t.row(prev, b), a, row);
+        }
+        controller(fw.segment(p), fw, first, prev, cur, active);
+        for (int b = 0; b < active; b++) {
+            addressAndAccess(t.row(cur, b), t.mem(memPrev, b), t.mem(memCur, b),
+                    first ? t.w0 : t.row(prev, b) + t.w);
+        }
+        output(fw.segment(p), fw, cur, active);
+    }
+
+    /**
+     * The part of a sequence's controller input that comes from its previous state: the reads
+     * r_{t-1} after x_t, and each LSTM layer's h_{t-1} after its input, copied from this tape's row
+     * {@code prevRow} (or the initial state, with {@code first}) to the row at {@code dstRow} of
+     * {@code dst} (this tape's segment, or a group's, whose rows have the same layout).
+     */
+    void loadControllerInputs(boolean first, long prevRow, MemorySegment dst, long dstRow) {
+        Tape t = tape;
+        MemorySegment a = t.seg;
+        long readsIn = dstRow + t.xcat[0] + t.x;
+        Buffers.copy(a, first ? t.r0 : prevRow + t.outIn + t.hidden, dst, readsIn, t.reads * t.m);
+        if (t.lstm) {
+            for (int l = 0; l < t.layers; l++) {
+                if (first) {
+                    SegmentOps.zero(dst, dstRow + t.xcat[l] + t.inSize[l], t.hidden);
+                } else {
+                    Buffers.copy(a, prevRow + t.hOut(l), dst, dstRow + t.xcat[l] + t.inSize[l], t.hidden);
                 }
             }
         }
+    }
 
+    /**
+     * The controller layers and the head product over rows {@code 0..active-1} of slot
+     * {@code cur}, one matrix product per layer over the batch; the LSTM layers' c_{t-1} is read
+     * from slot {@code prev} (the zero row with {@code first}).
+     */
+    void controller(MemorySegment w, ForwardWeights fw, boolean first, int prev, int cur, int active) {
+        Tape t = tape;
+        MemorySegment a = t.seg;
+        int ld = t.rowFloats;
         long base = t.row(cur, 0);
-        MemorySegment w = fw.segment(p);
         Affine.Form tr = fw.form;
         Affine.Form layerForm = fw.layerForm;
         for (int l = 0; l < t.layers; l++) {
@@ -202,26 +223,36 @@ final class Stepper {
                         base + t.pre + t.headParam(h), ld, active);
             }
         }
+    }
 
-        for (int b = 0; b < active; b++) {
-            long row = t.row(cur, b);
-            long mem = t.mem(memPrev, b);
-            for (int h = 0; h < t.heads; h++) {
-                activations(h).forward(a, row + t.pre + t.headParam(h), row + t.act + t.headParam(h));
-            }
-            memory.rowNorms(a, mem, row + t.norms);
-            long wPrevBase = first ? t.w0 : t.row(prev, b) + t.w;
-            for (int h = 0; h < t.heads; h++) {
-                float keyNorm = addressing.forward(a, row, t.headSlots[h], mem, row + t.norms,
-                        wPrevBase + (long) h * t.ld);
-                a.setAtIndex(Buffers.F32, row + t.keyNorm + h, keyNorm);
-            }
-            for (int r = 0; r < t.reads; r++) {
-                memory.read(a, row + t.w + (long) r * t.ld, mem, row + t.outIn + t.hidden + (long) r * t.m);
-            }
-            memory.write(a, mem, t.mem(memCur, b), row, t.writeSlots);
+    /**
+     * One sequence's heads after the head product: activations, addressing against the memory at
+     * {@code mem} (previous weightings at {@code wPrevBase}), the reads into the row's
+     * {@code outIn}, and the write into the memory at {@code memNext}; all in this tape.
+     */
+    void addressAndAccess(long row, long mem, long memNext, long wPrevBase) {
+        Tape t = tape;
+        MemorySegment a = t.seg;
+        for (int h = 0; h < t.heads; h++) {
+            activations(h).forward(a, row + t.pre + t.headParam(h), row + t.act + t.headParam(h));
         }
-        output.forward(w, fw.outW, fw.outLd, tr, fw.outB, a, base + t.outIn, base + t.logitsPre, base + t.logits,
-                ld, active);
+        memory.rowNorms(a, mem, row + t.norms);
+        for (int h = 0; h < t.heads; h++) {
+            float keyNorm = addressing.forward(a, row, t.headSlots[h], mem, row + t.norms,
+                    wPrevBase + (long) h * t.ld);
+            a.setAtIndex(Buffers.F32, row + t.keyNorm + h, keyNorm);
+        }
+        for (int r = 0; r < t.reads; r++) {
+            memory.read(a, row + t.w + (long) r * t.ld, mem, row + t.outIn + t.hidden + (long) r * t.m);
+        }
+        memory.write(a, mem, memNext, row, t.writeSlots);
+    }
+
+    /** The output layer over rows {@code 0..active-1} of slot {@code cur}: clipped logits. */
+    void output(MemorySegment w, ForwardWeights fw, int cur, int active) {
+        Tape t = tape;
+        long base = t.row(cur, 0);
+        output.forward(w, fw.outW, fw.outLd, fw.form, fw.outB, t.seg, base + t.outIn, base + t.logitsPre,
+                base + t.logits, t.rowFloats, active);
     }
 }

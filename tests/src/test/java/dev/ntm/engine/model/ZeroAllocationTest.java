@@ -9,6 +9,7 @@ import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
 import dev.ntm.engine.NtmConfig;
+import dev.ntm.engine.api.NtmGroupStepper;
 import dev.ntm.engine.api.NtmModel;
 import dev.ntm.engine.api.NtmSession;
 import dev.ntm.engine.layout.ParamInit;
@@ -20,7 +21,8 @@ import dev.ntm.kernels.KernelProvider;
 
 /**
  * The steady state allocates nothing: after warm-up, many calls of
- * {@link Network#forwardBackward}, {@link Network#forward} and {@link NtmSession#step} leave the
+ * {@link Network#forwardBackward}, {@link Network#forward}, {@link NtmSession#step} and
+ * {@link NtmGroupStepper#step} leave the
  * thread's allocated-bytes counter ({@code com.sun.management.ThreadMXBean}) unchanged.
  *
  * <p>The interpreter and C1 allocate objects that C2's escape analysis later removes (segment
@@ -125,6 +127,42 @@ class ZeroAllocationTest {
                 }
             });
             assertEquals(0, bytes, "session.stepLogits at batch " + batch + " allocated " + bytes + " bytes");
+        }
+    }
+
+    @Test
+    void groupStepAllocatesNothing() {
+        NtmModel base = NtmModel.create(NtmConfig.copyTask(), 3);
+        for (NtmModel model : new NtmModel[] {base, base.withCompactWeights()}) {
+            int count = 12;
+            NtmSession[] sessions = new NtmSession[count];
+            for (int i = 0; i < count; i++) {
+                sessions[i] = model.newSession();
+            }
+            NtmGroupStepper group = model.newGroupStepper(8);
+            float[][] in = new float[8][9];
+            float[][] out = new float[8][8];
+            NtmSession[] members = new NtmSession[8];
+            long bytes = steadyStateBytes(() -> {
+                for (int i = 0; i < 1000; i++) {
+                    // groups of 1 to 8 sessions, changing members, a reset now and then
+                    int size = 1 + i % 8;
+                    for (int j = 0; j < size; j++) {
+                        members[j] = sessions[(i + 5 * j) % count];
+                        in[j][i % 9] = 1f - in[j][i % 9];
+                    }
+                    if (i % 8 == 0) {
+                        group.stepLogits(members, size, in, out);
+                    } else {
+                        group.step(members, size, in, out);
+                    }
+                    if ((i & 63) == 0) {
+                        sessions[i % count].reset();
+                    }
+                }
+            });
+            assertEquals(0, bytes, "group step (" + (model.compactWeights() ? "compact" : "float32") + ") allocated "
+                    + bytes + " bytes");
         }
     }
 }
