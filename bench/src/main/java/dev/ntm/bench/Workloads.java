@@ -92,12 +92,12 @@ public final class Workloads {
     }
 
     /**
-     * The training recipe benchmarked at a batch size, as {@code ntm train} runs it: at batch 1 the
-     * trainer's defaults (RMSProp in Graves' form, lr 3e-4, element-wise clip 10), at any other
-     * batch the Adam recipe of Collier & Beel (lr 1e-3, global-norm clip 50).
+     * The copy training recipe benchmarked at a batch size, as {@code ntm train} runs it: at batch
+     * 1 the trainer's defaults for copy (RMSProp in Graves' form, lr 8e-4, element-wise clip 10), at
+     * any other batch the Adam recipe of Collier &amp; Beel (lr 1e-3, global-norm clip 50).
      */
     public static TrainerOptions recipe(int batch) {
-        TrainerOptions defaults = TrainerOptions.defaults();
+        TrainerOptions defaults = TrainerOptions.defaultsFor(Tasks.byName("copy"));
         return batch == 1 ? defaults : defaults.adamRecipe().withBatch(batch);
     }
 

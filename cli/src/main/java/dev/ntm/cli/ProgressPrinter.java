@@ -79,6 +79,10 @@ final class ProgressPrinter implements TrainingListener {
         String line = evaluationLine(p.sequences(), p.eval().sequences(), p.eval().costBits(),
                 p.eval().bitErrorsPerSequence(), p.solved(), p.elapsedSeconds());
         println(line);
+        if (p.longest() != null) {
+            println(longestLine(trainer.longestTask().maxLength(), p.longest().sequences(),
+                    p.longest().bitErrorsPerSequence(), p.solved(), trainer.options().solvedBitErrors()));
+        }
     }
 
     @Override
@@ -120,6 +124,15 @@ final class ProgressPrinter implements TrainingListener {
                                  double seconds) {
         return fit(String.format(Locale.ROOT, "%,10d seq  eval %,5d: cost %8.3f  errors %7.4f  %6s%s", sequences,
                 evalSize, cost, errors, duration(seconds), solved ? "  SOLVED" : ""));
+    }
+
+    /**
+     * The check at the task's largest length that follows an evaluation meeting the criterion on
+     * the full range (docs/SPEC.md section 3): its errors and, when it fails, what it needs.
+     */
+    static String longestLine(int length, int evalSize, double errors, boolean solved, double threshold) {
+        return fit(String.format(Locale.ROOT, "  -> at length %d: errors %7.4f over %,d sequences%s", length, errors,
+                evalSize, solved ? "" : String.format(Locale.ROOT, "; solved needs <= %s", threshold)));
     }
 
     /** A duration in at most 6 characters: 42s, 12m05s, 3h07m, 412h, 999h+. */

@@ -17,7 +17,8 @@ import dev.ntm.engine.train.Trainer;
 
 /**
  * {@code ntm train --summary-json FILE}: the run's outcome as JSON, for programs (ntm sweep
- * reads it): solved, sequences, seconds, the last evaluation, the sequence count it was resumed
+ * reads it): solved, sequences, seconds, the last evaluation, the check at the task's largest
+ * length (both halves of "solved", docs/SPEC.md section 3), the sequence count it was resumed
  * from, and a SHA-256 of the final parameters that tells two runs' bits apart without comparing
  * checkpoints.
  */
@@ -26,8 +27,9 @@ final class SummaryJson {
     private SummaryJson() {
     }
 
-    /** Writes the summary atomically (temporary file, then rename). */
-    static void write(Path file, Trainer trainer, Trainer.Summary s, long resumedFrom) throws IOException {
+    /** Writes the summary atomically (temporary file, then rename); {@code longest} may be null (no length range). */
+    static void write(Path file, Trainer trainer, Trainer.Summary s, Trainer.Evaluation longest, long resumedFrom)
+            throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("task", trainer.task().name());
         m.put("seed", trainer.options().seed());
@@ -38,6 +40,9 @@ final class SummaryJson {
         m.put("bit_errors_per_sequence", e == null ? null : e.bitErrorsPerSequence());
         m.put("cost_bits", e == null ? null : e.costBits());
         m.put("eval_sequences", e == null ? null : e.sequences());
+        m.put("longest_length", longest == null ? null : trainer.longestTask().maxLength());
+        m.put("longest_bit_errors_per_sequence", longest == null ? null : longest.bitErrorsPerSequence());
+        m.put("longest_eval_sequences", longest == null ? null : longest.sequences());
         m.put("resumed_from", resumedFrom);
         m.put("parameters_sha256", parametersSha256(trainer.parameterArray()));
         Path dir = file.toAbsolutePath().getParent();

@@ -7,6 +7,7 @@ import dev.ntm.engine.task.PrioritySortTask;
 import dev.ntm.engine.task.RepeatCopyTask;
 import dev.ntm.engine.task.Task;
 import dev.ntm.engine.task.Tasks;
+import dev.ntm.engine.task.VariableLengthTask;
 import picocli.CommandLine.Option;
 
 /** Task selection and length options shared by train and eval, and the model-shape overrides. */
@@ -67,10 +68,7 @@ final class TaskOptions {
     /** {@code t} with every sequence of length exactly {@code length}. */
     static Task ofLength(Task t, int length) {
         return switch (t) {
-            case CopyTask c -> new CopyTask(c.bits(), length, length);
-            case RepeatCopyTask r -> new RepeatCopyTask(r.bits(), length, length, r.minRepeats(), r.maxRepeats(),
-                    r.countNormMax());
-            case AssociativeRecallTask a -> new AssociativeRecallTask(length, length);
+            case VariableLengthTask v -> v.atLength(length);
             case PrioritySortTask p -> throw new IllegalArgumentException("priority-sort has a fixed length");
             default -> throw new IllegalArgumentException("task " + t.name() + " has no length to vary");
         };

@@ -17,11 +17,23 @@ final class TrainSummary {
     }
 
     /**
-     * The summary. When the run's last evaluation was a short probe (the model was far from solved),
+     * The check at the task's largest length to report ({@link Trainer#longestTask()}): the last
+     * evaluation's when it ran (the run met the criterion on the full range), else one on
+     * {@code evalSize} fresh sequences run now. Null for tasks without a length range.
+     */
+    static Trainer.Evaluation longest(Trainer trainer, Trainer.Summary s, int evalSize) {
+        if (s.longestEvaluation() != null) {
+            return s.longestEvaluation();
+        }
+        return trainer.longestTask() == null ? null : trainer.evaluate(trainer.longestTask(), evalSize, FINAL_EVAL_SEED);
+    }
+
+    /**
+     * The summary, with {@code longest} (from {@link #longest}, or null) on a line of its own. When the run's last evaluation was a short probe (the model was far from solved),
      * a full evaluation on {@code evalSize} fresh sequences is run for it, so the figure quoted is
      * always over the evaluation size asked for.
      */
-    static List<String> lines(Trainer trainer, Trainer.Summary s, int evalSize, Path dir) {
+    static List<String> lines(Trainer trainer, Trainer.Summary s, int evalSize, Trainer.Evaluation longest, Path dir) {
         List<String> out = new ArrayList<>();
         out.add(String.format(Locale.ROOT, "%s after %,d sequences in %.1f s (%,.0f sequences/s)",
                 s.solved() ? "SOLVED" : s.stopped() ? "stopped" : "not solved", trainer.sequences(), s.trainingSeconds(), s.sequencesPerSecond()));
@@ -35,6 +47,9 @@ final class TrainSummary {
             out.add(String.format(Locale.ROOT, "%s: %.4f bits/sequence, %.4f bit errors/sequence over %,d sequences",
                     which, e.costBits(), e.bitErrorsPerSequence(), e.sequences()));
         }
+        if (longest != null) {
+            out.add(longestLine(trainer.longestTask().maxLength(), longest));
+        }
         if (s.skippedBatches() > 0) {
             out.add(String.format(Locale.ROOT, "skipped %d batches with non-finite values", s.skippedBatches()));
         }
@@ -44,5 +59,11 @@ final class TrainSummary {
         out.add("learning curve: " + dir.resolve(RunArtifacts.CURVE_CSV) + ", " + dir.resolve(RunArtifacts.CURVE_PNG));
         out.add("report: " + dir.resolve(RunArtifacts.REPORT));
         return out;
+    }
+
+    /** The check at the largest length {@code length}, as the summary and the evaluation lines show it. */
+    static String longestLine(int length, Trainer.Evaluation e) {
+        return String.format(Locale.ROOT, "at length %d (the largest trained): %.4f bit errors/sequence over %,d sequences",
+                length, e.bitErrorsPerSequence(), e.sequences());
     }
 }

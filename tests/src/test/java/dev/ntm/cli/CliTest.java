@@ -39,9 +39,15 @@ class CliTest {
     @Test
     void trainEvalAndTraceWorkTogether(@TempDir Path dir) throws Exception {
         CliRun train = run("train", "--task", "copy", "--max-length", "3", "--memory", "16x6", "--hidden", "16",
-                "--max-sequences", "40", "--eval-every", "20", "--eval-size", "10", "--out", dir.toString(), "--quiet");
+                "--max-sequences", "40", "--eval-every", "20", "--eval-size", "10", "--out", dir.toString(), "--quiet",
+                "--summary-json", dir.resolve("summary.json").toString());
         assertEquals(0, train.status(), train.err());
         assertTrue(train.out().contains("not solved after 40 sequences") || train.out().contains("SOLVED"), train.out());
+        assertTrue(train.out().contains("bit errors/sequence over 10 sequences\nat length 3 (the largest trained): "),
+                "both halves of solved are reported, the range and the largest length:\n" + train.out());
+        String json = Files.readString(dir.resolve("summary.json"));
+        assertTrue(json.contains("\"longest_length\": 3") && json.contains("\"longest_bit_errors_per_sequence\"")
+                && json.contains("\"longest_eval_sequences\": 10"), json);
         Path ck = dir.resolve("checkpoint.safetensors");
         assertEquals(16, Checkpoint.load(ck).config().memoryRows());
         assertEquals(3, Files.readAllLines(dir.resolve("curve.csv")).size(), "header + 2 evaluations");

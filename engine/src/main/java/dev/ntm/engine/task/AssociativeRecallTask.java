@@ -116,6 +116,11 @@ public final class AssociativeRecallTask implements VariableLengthTask {
     }
 
     @Override
+    public AssociativeRecallTask atLength(int items) {
+        return new AssociativeRecallTask(bits, itemLength, items, items);
+    }
+
+    @Override
     public int maxSteps() {
         return maxSteps;
     }

@@ -94,6 +94,11 @@ public final class CopyTask implements VariableLengthTask {
     }
 
     @Override
+    public CopyTask atLength(int length) {
+        return new CopyTask(bits, length, length);
+    }
+
+    @Override
     public int maxSteps() {
         return maxSteps;
     }

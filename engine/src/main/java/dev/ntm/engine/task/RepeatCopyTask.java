@@ -153,6 +153,11 @@ public final class RepeatCopyTask implements VariableLengthTask {
     }
 
     @Override
+    public RepeatCopyTask atLength(int length) {
+        return new RepeatCopyTask(bits, length, length, minRepeats, maxRepeats, countNormMax);
+    }
+
+    @Override
     public int maxSteps() {
         return maxSteps;
     }

@@ -21,4 +21,11 @@ public interface VariableLengthTask extends Task {
      * {@link #minLength()} and within the task's limits; every other option is kept.
      */
     VariableLengthTask withMaxLength(int maxLength);
+
+    /**
+     * The same task with every sequence of length exactly {@code length} (within the task's
+     * limits, which need not include the training range); every other option is kept. The
+     * stricter half of "solved" evaluates the task at its largest length (docs/SPEC.md section 3).
+     */
+    VariableLengthTask atLength(int length);
 }

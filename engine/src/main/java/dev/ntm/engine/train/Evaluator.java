@@ -59,6 +59,15 @@ public final class Evaluator implements AutoCloseable {
     }
 
     /**
+     * Seed of the check at the task's largest length that follows evaluation number
+     * {@code evaluation} of a run seeded with {@code seed}: a stream of its own, unrelated to the
+     * evaluation's and to the training data.
+     */
+    static long longestSeed(long seed, long evaluation) {
+        return evalSeed(seed ^ 0x9E3779B97F4A7C15L, evaluation);
+    }
+
+    /**
      * Evaluates {@code params} on {@code count} sequences of {@code task} drawn from a generator
      * seeded with {@code seed}.
      */

@@ -39,9 +39,12 @@ public interface TrainingListener {
      * @param trainCostBits   mean training cost (bits per sequence) since the previous point
      * @param trainBitErrors  mean training bit errors per sequence since the previous point
      * @param eval            the evaluation on fresh sequences
-     * @param solved          whether the evaluation meets the solved criterion
+     * @param longest         the check on as many fresh sequences of the task's largest length
+     *                        ({@link Trainer#longestTask()}), run only when {@code eval} met the
+     *                        criterion on the full range; null otherwise
+     * @param solved          whether both meet the solved criterion (docs/SPEC.md section 3)
      */
     record Progress(long sequences, double elapsedSeconds, double trainCostBits, double trainBitErrors,
-                    Trainer.Evaluation eval, boolean solved) {
+                    Trainer.Evaluation eval, Trainer.Evaluation longest, boolean solved) {
     }
 }

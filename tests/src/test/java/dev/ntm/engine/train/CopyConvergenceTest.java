@@ -20,7 +20,7 @@ class CopyConvergenceTest {
     void copyWithShortSequencesIsSolved() throws Exception {
         CopyTask task = new CopyTask();
         NtmConfig config = NtmConfig.builder().build();
-        TrainerOptions options = TrainerOptions.defaults().withSeed(3).withMaxSequences(20_000)
+        TrainerOptions options = TrainerOptions.defaultsFor(task).withSeed(3).withMaxSequences(20_000)
                 .withEvaluation(1_000, 1_000);
         try (Trainer t = new Trainer(config, task, options, KernelProvider.get())) {
             Trainer.Summary s = t.train(new TrainingListener() { });
