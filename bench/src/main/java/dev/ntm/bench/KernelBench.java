@@ -18,7 +18,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import dev.ntm.kernels.AddressingKernels;
 import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
 
@@ -85,10 +84,6 @@ public class KernelBench {
     private MemorySegment r;
     private MemorySegment de;
     private MemorySegment da;
-    /** One head's tensors in one segment, as the engine lays them out, for the whole-chain benchmarks. */
-    private MemorySegment head;
-    private MemorySegment ring;
-    private long[] at;
 
     @Setup
     public void setup() {
@@ -146,46 +141,6 @@ public class KernelBench {
         r = Buffers.allocate(arena, mPad);
         dr = Buffers.allocate(arena, mPad);
         BenchSupport.fill(dr, 0, m, rnd, -1, 1);
-        layOutHead();
-    }
-
-    /** Lays key, memory, norms, shifts, the previous weighting and the chain's outputs in {@link #head}. */
-    private void layOutHead() {
-        int nPad = Buffers.alignUp(n);
-        int mPad = Buffers.alignUp(m);
-        long cells = (long) m * ld;
-        // key, mem, norms, shift, wPrev, sim, wc, wg, ws, w
-        long[] sizes = {mPad, cells, nPad, Buffers.alignUp(2 * SHIFT_RANGE + 1), nPad, nPad, nPad, nPad, nPad, nPad};
-        at = new long[sizes.length];
-        long next = 0;
-        for (int i = 0; i < sizes.length; i++) {
-            at[i] = next;
-            next += sizes[i];
-        }
-        head = Buffers.allocate(arena, next);
-        MemorySegment.copy(keys, 0, head, at[0] * Float.BYTES, (long) m * Float.BYTES);
-        MemorySegment.copy(mem, 0, head, at[1] * Float.BYTES, cells * Float.BYTES);
-        MemorySegment.copy(norms, 0, head, at[2] * Float.BYTES, (long) n * Float.BYTES);
-        MemorySegment.copy(s, 0, head, at[3] * Float.BYTES, (2L * SHIFT_RANGE + 1) * Float.BYTES);
-        MemorySegment.copy(wPrev, 0, head, at[4] * Float.BYTES, (long) n * Float.BYTES);
-        ring = Buffers.allocate(arena, AddressingKernels.locationScratchFloats(n, SHIFT_RANGE));
-    }
-
-    /** One head's forward chain (cosine, content softmax, interpolation, shift, sharpening), one kernel at a time. */
-    @Benchmark
-    public void headForwardChain() {
-        k.cosineSimilarity(head, at[0], head, at[1], n, m, ld, head, at[2], head, at[5]);
-        k.contentWeighting(head, at[5], beta, head, at[6], n);
-        k.interpolate(head, at[6], head, at[4], g, head, at[7], n);
-        k.shift(head, at[7], head, at[3], SHIFT_RANGE, head, at[8], n);
-        k.sharpen(head, at[8], gamma, head, at[9], n);
-    }
-
-    /** The same chain as {@link #headForwardChain}, fused ({@link AddressingKernels#addressLocation}). */
-    @Benchmark
-    public float headForwardFused() {
-        return k.addressLocation(head, at[0], at[1], n, m, ld, at[2], beta, g, at[3], SHIFT_RANGE, gamma, at[4],
-                at[5], at[6], at[7], at[8], at[9], ring, 0);
     }
 
     @TearDown

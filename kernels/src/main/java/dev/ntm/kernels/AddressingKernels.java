@@ -62,40 +62,6 @@ public interface AddressingKernels {
                                    MemorySegment w, long wOff, MemorySegment dw, long dwOff,
                                    MemorySegment dsim, long dsimOff, int n);
 
-    // ---------------------------------------------------------------- a head's whole forward chain
-
-    /** Floats of scratch that {@link #addressLocation} needs: the shifted weighting's ring. */
-    static int locationScratchFloats(int n, int shiftRange) {
-        return n + 2 * shiftRange;
-    }
-
-    /**
-     * The forward chain of a head with content and location addressing, on tensors that all sit
-     * in one segment {@code a} (float offsets): {@code sim = cosine(key, M)} (with the cached row
-     * norms), {@code wc = softmax(beta sim)}, {@code wg = g wc + (1 - g) wPrev},
-     * {@code ws = shift(wg, s)} over {@code 2 shiftRange + 1} shifts, {@code w = sharpen(ws, gamma)}.
-     * Every intermediate is stored, for the backward pass.
-     *
-     * <p>Equal, bit for bit, to {@link #cosineSimilarity}, {@link #contentWeighting},
-     * {@link #interpolate}, {@link #shift} and {@link #sharpen} called in turn, which is what this
-     * default does: the unfused chain is the reference an implementation that fuses the passes is
-     * tested against. {@code scratch} holds {@link #locationScratchFloats} floats from
-     * {@code scratchOff}.
-     *
-     * @return {@code |k|}, which the backward pass needs
-     */
-    default float addressLocation(MemorySegment a, long key, long mem, int n, int m, int ld, long norms,
-                                  float beta, float g, long shift, int shiftRange, float gamma, long wPrev,
-                                  long sim, long wc, long wg, long ws, long w,
-                                  MemorySegment scratch, long scratchOff) {
-        float keyNorm = cosineSimilarity(a, key, a, mem, n, m, ld, a, norms, a, sim);
-        contentWeighting(a, sim, beta, a, wc, n);
-        interpolate(a, wc, a, wPrev, g, a, wg, n);
-        shift(a, wg, a, shift, shiftRange, a, ws, n);
-        sharpen(a, ws, gamma, a, w, n);
-        return keyNorm;
-    }
-
     // ---------------------------------------------------------------- location addressing
 
     /** Interpolation: {@code wg[i] = g * wc[i] + (1 - g) * wPrev[i]}. */

@@ -90,12 +90,6 @@ public final class AllocationProbe {
         calls.put("shiftBackward", () -> k.shiftBackward(b[0], 0, b[1], 0, 1, b[1], 0, b[3], 0, b[8], 0, n));
         calls.put("sharpen", () -> k.sharpen(b[0], 0, 2f, b[2], 0, n));
         calls.put("sharpenBackward", () -> k.sharpenBackward(b[0], 0, 2f, b[2], 0, b[1], 0, b[3], 0, n));
-        // one head's whole forward chain on one segment: key, memory, norms, shifts, w_prev, then its outputs
-        long mem10 = 32;
-        long head = mem10 + (long) m * ld;
-        calls.put("addressLocation", () -> k.addressLocation(b[10], 0, mem10, n, m, ld, head, 5f, 0.7f, head + n, 1,
-                2f, head + n + 8, head + 2L * n + 8, head + 3L * n + 8, head + 4L * n + 8, head + 5L * n + 8,
-                head + 6L * n + 8, b[11], 0));
         calls.put("read", () -> k.read(b[0], 0, b[4], 0, n, m, ld, b[2], 0));
         calls.put("readBackward", () -> k.readBackward(b[0], 0, b[4], 0, n, m, ld, b[1], 0, b[3], 0, b[7], 0));
         calls.put("eraseAdd", () -> k.eraseAdd(b[4], 0, b[9], 0, n, m, ld, 2, b[0], 0, ld, b[1], 0, m, b[1], 0, m));

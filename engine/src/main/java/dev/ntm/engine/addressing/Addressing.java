@@ -6,7 +6,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import dev.ntm.engine.util.SegmentOps;
-import dev.ntm.kernels.AddressingKernels;
 import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
 
@@ -33,7 +32,6 @@ public final class Addressing {
     private final long dwg;
     private final long dwc;
     private final long dsim;
-    private final long ring;
 
     /**
      * @param location true for content and location addressing, false for content only
@@ -48,12 +46,11 @@ public final class Addressing {
         this.shiftRange = shiftRange;
         this.location = location;
         int stride = Buffers.alignUp(n);
-        this.scratch = Buffers.allocate(arena, 4L * stride + Buffers.alignUp(AddressingKernels.locationScratchFloats(n, shiftRange)));
+        this.scratch = Buffers.allocate(arena, 4L * stride);
         this.dws = 0;
         this.dwg = stride;
         this.dwc = 2L * stride;
         this.dsim = 3L * stride;
-        this.ring = 4L * stride;
     }
 
     /** Whether location addressing (interpolate, shift, sharpen) follows the content weighting. */
@@ -93,15 +90,18 @@ public final class Addressing {
     private float forward(MemorySegment a, long act, long mem, long norms, long wPrev,
                           long sim, long wc, long wg, long ws, long w) {
         float beta = a.getAtIndex(F32, act + HeadActivations.beta(m));
+        float keyNorm = k.cosineSimilarity(a, act, a, mem, n, m, ld, a, norms, a, sim);
         if (!location) {
-            float keyNorm = k.cosineSimilarity(a, act, a, mem, n, m, ld, a, norms, a, sim);
             k.contentWeighting(a, sim, beta, a, w, n);
             return keyNorm;
         }
         float g = a.getAtIndex(F32, act + HeadActivations.gate(m));
         float gamma = a.getAtIndex(F32, act + HeadActivations.gamma(m, shiftRange));
-        return k.addressLocation(a, act, mem, n, m, ld, norms, beta, g, act + HeadActivations.shift(m), shiftRange,
-                gamma, wPrev, sim, wc, wg, ws, w, scratch, ring);
+        k.contentWeighting(a, sim, beta, a, wc, n);
+        k.interpolate(a, wc, a, wPrev, g, a, wg, n);
+        k.shift(a, wg, a, act + HeadActivations.shift(m), shiftRange, a, ws, n);
+        k.sharpen(a, ws, gamma, a, w, n);
+        return keyNorm;
     }
 
     /**
