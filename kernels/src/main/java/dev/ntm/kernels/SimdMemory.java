@@ -288,18 +288,21 @@ abstract class SimdMemory extends SimdAddressing implements MemoryKernels {
         int v = sp.length();
         int bound = n & -v;
         FloatVector one = FloatVector.broadcast(sp, 1f);
+        MemorySegment ws = w.asSlice(wAt, bytes(n));
         for (int j = 0; j < m; j++) {
             long col = j * ldb;
             float ej = get(e, eAt + bytes(j));
             float aj = get(a, aAt + bytes(j));
             FloatVector ev = FloatVector.broadcast(sp, ej);
             FloatVector av = FloatVector.broadcast(sp, aj);
+            MemorySegment in = memIn.asSlice(memInAt + col, bytes(n));
+            MemorySegment out = memOut.asSlice(memOutAt + col, bytes(n));
             int i = 0;
             for (; i < bound; i += v) {
                 long o = bytes(i);
-                FloatVector wi = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER);
-                FloatVector cell = FloatVector.fromMemorySegment(sp, memIn, memInAt + col + o, ORDER);
-                cell.mul(one.sub(wi.mul(ev))).add(wi.mul(av)).intoMemorySegment(memOut, memOutAt + col + o, ORDER);
+                FloatVector wi = FloatVector.fromMemorySegment(sp, ws, o, ORDER);
+                FloatVector cell = FloatVector.fromMemorySegment(sp, in, o, ORDER);
+                cell.mul(one.sub(wi.mul(ev))).add(wi.mul(av)).intoMemorySegment(out, o, ORDER);
             }
             for (; i < n; i++) {
                 long o = bytes(i);
