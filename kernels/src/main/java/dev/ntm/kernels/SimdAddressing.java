@@ -352,14 +352,18 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         int bound = n & -v;
         FloatVector betaV = FloatVector.broadcast(sp, beta);
         FloatVector dbeta = FloatVector.zero(sp);
+        MemorySegment simR = run(sim, simAt, n);
+        MemorySegment wR = run(w, wAt, n);
+        MemorySegment dwR = run(dw, dwAt, n);
+        MemorySegment dsimR = run(dsim, dsimAt, n);
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector z = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER)
-                    .mul(FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER).sub(s));
-            z.fma(betaV, FloatVector.fromMemorySegment(sp, dsim, dsimAt + o, ORDER)).intoMemorySegment(dsim,
-                    dsimAt + o, ORDER);
-            dbeta = FloatVector.fromMemorySegment(sp, sim, simAt + o, ORDER).fma(z, dbeta);
+            FloatVector z = FloatVector.fromMemorySegment(sp, wR, o, ORDER)
+                    .mul(FloatVector.fromMemorySegment(sp, dwR, o, ORDER).sub(s));
+            z.fma(betaV, FloatVector.fromMemorySegment(sp, dsimR, o, ORDER)).intoMemorySegment(dsimR,
+                    o, ORDER);
+            dbeta = FloatVector.fromMemorySegment(sp, simR, o, ORDER).fma(z, dbeta);
         }
         for (int half = v >> 1; half > 0; half >>= 1) {
             dbeta = dbeta.add(dbeta.rearrange(VectorShuffle.iota(sp, half, 1, true)));
@@ -367,9 +371,9 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         float db = dbeta.lane(0);
         for (; i < n; i++) {
             long o = bytes(i);
-            float z = get(w, wAt + o) * (get(dw, dwAt + o) - s);
-            put(dsim, dsimAt + o, get(dsim, dsimAt + o) + beta * z);
-            db += get(sim, simAt + o) * z;
+            float z = get(wR, o) * (get(dwR, o) - s);
+            put(dsimR, o, get(dsimR, o) + beta * z);
+            db += get(simR, o) * z;
         }
         return db;
     }
@@ -389,16 +393,19 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         float h = 1f - g;
         int v = sp.length();
         int bound = n & -v;
+        MemorySegment wcR = run(wc, wcAt, n);
+        MemorySegment wPrevR = run(wPrev, wPrevAt, n);
+        MemorySegment wgR = run(wg, wgAt, n);
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector.fromMemorySegment(sp, wc, wcAt + o, ORDER).mul(g)
-                    .add(FloatVector.fromMemorySegment(sp, wPrev, wPrevAt + o, ORDER).mul(h)).intoMemorySegment(wg,
-                    wgAt + o, ORDER);
+            FloatVector.fromMemorySegment(sp, wcR, o, ORDER).mul(g)
+                    .add(FloatVector.fromMemorySegment(sp, wPrevR, o, ORDER).mul(h)).intoMemorySegment(wgR,
+                    o, ORDER);
         }
         for (; i < n; i++) {
             long o = bytes(i);
-            put(wg, wgAt + o, g * get(wc, wcAt + o) + h * get(wPrev, wPrevAt + o));
+            put(wgR, o, g * get(wcR, o) + h * get(wPrevR, o));
         }
     }
 
@@ -422,17 +429,22 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         FloatVector dg = FloatVector.zero(sp);
         int v = sp.length();
         int bound = n & -v;
+        MemorySegment wcR = run(wc, wcAt, n);
+        MemorySegment wPrevR = run(wPrev, wPrevAt, n);
+        MemorySegment dwgR = run(dwg, dwgAt, n);
+        MemorySegment dwcR = run(dwc, dwcAt, n);
+        MemorySegment dwPrevR = run(dwPrev, dwPrevAt, n);
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector d = FloatVector.fromMemorySegment(sp, dwg, dwgAt + o, ORDER);
-            FloatVector diff = FloatVector.fromMemorySegment(sp, wc, wcAt + o, ORDER)
-                    .sub(FloatVector.fromMemorySegment(sp, wPrev, wPrevAt + o, ORDER));
+            FloatVector d = FloatVector.fromMemorySegment(sp, dwgR, o, ORDER);
+            FloatVector diff = FloatVector.fromMemorySegment(sp, wcR, o, ORDER)
+                    .sub(FloatVector.fromMemorySegment(sp, wPrevR, o, ORDER));
             dg = d.fma(diff, dg);
-            d.fma(gv, FloatVector.fromMemorySegment(sp, dwc, dwcAt + o, ORDER)).intoMemorySegment(dwc, dwcAt + o,
+            d.fma(gv, FloatVector.fromMemorySegment(sp, dwcR, o, ORDER)).intoMemorySegment(dwcR, o,
                     ORDER);
-            d.fma(hv, FloatVector.fromMemorySegment(sp, dwPrev, dwPrevAt + o, ORDER)).intoMemorySegment(dwPrev,
-                    dwPrevAt + o, ORDER);
+            d.fma(hv, FloatVector.fromMemorySegment(sp, dwPrevR, o, ORDER)).intoMemorySegment(dwPrevR,
+                    o, ORDER);
         }
         for (int half = v >> 1; half > 0; half >>= 1) {
             dg = dg.add(dg.rearrange(VectorShuffle.iota(sp, half, 1, true)));
@@ -440,10 +452,10 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         float dgs = dg.lane(0);
         for (; i < n; i++) {
             long o = bytes(i);
-            float d = get(dwg, dwgAt + o);
-            dgs += d * (get(wc, wcAt + o) - get(wPrev, wPrevAt + o));
-            put(dwc, dwcAt + o, get(dwc, dwcAt + o) + g * d);
-            put(dwPrev, dwPrevAt + o, get(dwPrev, dwPrevAt + o) + h * d);
+            float d = get(dwgR, o);
+            dgs += d * (get(wcR, o) - get(wPrevR, o));
+            put(dwcR, o, get(dwcR, o) + g * d);
+            put(dwPrevR, o, get(dwPrevR, o) + h * d);
         }
         return dgs;
     }
@@ -517,16 +529,18 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         // w[i] ~ (base[i] / baseMax)^gamma = exp(gamma log q[i]), as in ScalarKernels
         int v = sp.length();
         int bound = n & -v;
+        MemorySegment wsR = run(ws, wsAt, n);
+        MemorySegment wR = run(w, wAt, n);
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS).div(baseMax)
-                    .intoMemorySegment(w, wAt + o, ORDER);
-            logAt(w, wAt + o);
+            FloatVector.fromMemorySegment(sp, wsR, o, ORDER).add(SHARPEN_EPS).div(baseMax)
+                    .intoMemorySegment(wR, o, ORDER);
+            logAt(w, wAt + o); // not the slice: logAt is not inlined, the slice would be allocated
         }
         for (; i < n; i++) {
             long o = bytes(i);
-            put(w, wAt + o, VectorMath.log((get(ws, wsAt + o) + SHARPEN_EPS) / baseMax));
+            put(wR, o, VectorMath.log((get(wsR, o) + SHARPEN_EPS) / baseMax));
         }
         float total = expShifted(w, wAt, gamma, 0f, w, wAt, n);
         scaleInto(1f / total, w, wAt, w, wAt, n);
@@ -551,18 +565,22 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         int v = sp.length();
         int bound = n & -v;
         FloatVector dgamma = FloatVector.zero(sp);
+        MemorySegment wsR = run(ws, wsAt, n);
+        MemorySegment wR = run(w, wAt, n);
+        MemorySegment dwR = run(dw, dwAt, n);
+        MemorySegment dwsR = run(dws, dwsAt, n);
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector base = FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS);
-            FloatVector z = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER)
-                    .mul(FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER).sub(s0).sub(r));
-            FloatVector grad = FloatVector.fromMemorySegment(sp, dws, dwsAt + o, ORDER).add(z.mul(gamma).div(base));
+            FloatVector base = FloatVector.fromMemorySegment(sp, wsR, o, ORDER).add(SHARPEN_EPS);
+            FloatVector z = FloatVector.fromMemorySegment(sp, wR, o, ORDER)
+                    .mul(FloatVector.fromMemorySegment(sp, dwR, o, ORDER).sub(s0).sub(r));
+            FloatVector grad = FloatVector.fromMemorySegment(sp, dwsR, o, ORDER).add(z.mul(gamma).div(base));
             // dws holds log(base / baseMax) meanwhile
-            base.div(baseMax).intoMemorySegment(dws, dwsAt + o, ORDER);
-            logAt(dws, dwsAt + o);
-            dgamma = z.fma(FloatVector.fromMemorySegment(sp, dws, dwsAt + o, ORDER), dgamma);
-            grad.intoMemorySegment(dws, dwsAt + o, ORDER);
+            base.div(baseMax).intoMemorySegment(dwsR, o, ORDER);
+            logAt(dws, dwsAt + o); // as in sharpen
+            dgamma = z.fma(FloatVector.fromMemorySegment(sp, dwsR, o, ORDER), dgamma);
+            grad.intoMemorySegment(dwsR, o, ORDER);
         }
         for (int half = v >> 1; half > 0; half >>= 1) {
             dgamma = dgamma.add(dgamma.rearrange(VectorShuffle.iota(sp, half, 1, true)));
@@ -570,9 +588,9 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         float dg = dgamma.lane(0);
         for (; i < n; i++) {
             long o = bytes(i);
-            float base = get(ws, wsAt + o) + SHARPEN_EPS;
-            float z = get(w, wAt + o) * ((get(dw, dwAt + o) - s0) - r);
-            put(dws, dwsAt + o, get(dws, dwsAt + o) + gamma * z / base);
+            float base = get(wsR, o) + SHARPEN_EPS;
+            float z = get(wR, o) * ((get(dwR, o) - s0) - r);
+            put(dwsR, o, get(dwsR, o) + gamma * z / base);
             dg += z * VectorMath.log(base / baseMax);
         }
         return dg;
@@ -584,11 +602,13 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         int v = sp.length();
         int bound = n & -v;
         FloatVector acc = FloatVector.zero(sp);
+        MemorySegment wR = run(w, wAt, n);
+        MemorySegment dwR = run(dw, dwAt, n);
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            acc = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER)
-                    .fma(FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER).sub(c), acc);
+            acc = FloatVector.fromMemorySegment(sp, wR, o, ORDER)
+                    .fma(FloatVector.fromMemorySegment(sp, dwR, o, ORDER).sub(c), acc);
         }
         for (int half = v >> 1; half > 0; half >>= 1) {
             acc = acc.add(acc.rearrange(VectorShuffle.iota(sp, half, 1, true)));
@@ -596,7 +616,7 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         float sum = acc.lane(0);
         for (; i < n; i++) {
             long o = bytes(i);
-            sum += get(w, wAt + o) * (get(dw, dwAt + o) - c);
+            sum += get(wR, o) * (get(dwR, o) - c);
         }
         return sum;
     }

@@ -77,14 +77,19 @@ abstract class SimdMemory extends SimdAddressing implements MemoryKernels {
             FloatVector a1 = FloatVector.zero(sp);
             FloatVector a2 = FloatVector.zero(sp);
             FloatVector a3 = FloatVector.zero(sp);
+            MemorySegment ws = run(w, wAt, bound);
+            MemorySegment m0 = run(mem, memAt + c0, bound);
+            MemorySegment m1 = run(mem, memAt + c1, bound);
+            MemorySegment m2 = run(mem, memAt + c2, bound);
+            MemorySegment m3 = run(mem, memAt + c3, bound);
             int i = 0;
             for (; i < bound; i += v) {
                 long o = bytes(i);
-                FloatVector x = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER);
-                a0 = x.fma(FloatVector.fromMemorySegment(sp, mem, memAt + c0 + o, ORDER), a0);
-                a1 = x.fma(FloatVector.fromMemorySegment(sp, mem, memAt + c1 + o, ORDER), a1);
-                a2 = x.fma(FloatVector.fromMemorySegment(sp, mem, memAt + c2 + o, ORDER), a2);
-                a3 = x.fma(FloatVector.fromMemorySegment(sp, mem, memAt + c3 + o, ORDER), a3);
+                FloatVector x = FloatVector.fromMemorySegment(sp, ws, o, ORDER);
+                a0 = x.fma(FloatVector.fromMemorySegment(sp, m0, o, ORDER), a0);
+                a1 = x.fma(FloatVector.fromMemorySegment(sp, m1, o, ORDER), a1);
+                a2 = x.fma(FloatVector.fromMemorySegment(sp, m2, o, ORDER), a2);
+                a3 = x.fma(FloatVector.fromMemorySegment(sp, m3, o, ORDER), a3);
             }
             for (int half = v >> 1; half > 0; half >>= 1) {
                 VectorShuffle<Float> fold = VectorShuffle.iota(sp, half, 1, true);
@@ -161,25 +166,30 @@ abstract class SimdMemory extends SimdAddressing implements MemoryKernels {
         FloatVector dv2 = FloatVector.broadcast(sp, d2);
         FloatVector dv3 = FloatVector.broadcast(sp, d3);
         int bound = n & -v;
+        MemorySegment ws = run(w, wAt, bound);
+        MemorySegment dws = run(dw, dwAt, bound);
+        MemorySegment m0 = run(mem, colAt, bound);
+        MemorySegment m1 = run(mem, colAt + ldb, bound);
+        MemorySegment m2 = run(mem, colAt + 2 * ldb, bound);
+        MemorySegment m3 = run(mem, colAt + 3 * ldb, bound);
+        MemorySegment g0s = run(dmem, dcolAt, bound);
+        MemorySegment g1s = run(dmem, dcolAt + ldb, bound);
+        MemorySegment g2s = run(dmem, dcolAt + 2 * ldb, bound);
+        MemorySegment g3s = run(dmem, dcolAt + 3 * ldb, bound);
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector wv = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER);
-            FloatVector acc = FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER);
-            long c0 = colAt + o;
-            long g0 = dcolAt + o;
-            acc = FloatVector.fromMemorySegment(sp, mem, c0, ORDER).fma(dv0, acc);
-            acc = FloatVector.fromMemorySegment(sp, mem, c0 + ldb, ORDER).fma(dv1, acc);
-            acc = FloatVector.fromMemorySegment(sp, mem, c0 + 2 * ldb, ORDER).fma(dv2, acc);
-            acc = FloatVector.fromMemorySegment(sp, mem, c0 + 3 * ldb, ORDER).fma(dv3, acc);
-            acc.intoMemorySegment(dw, dwAt + o, ORDER);
-            wv.fma(dv0, FloatVector.fromMemorySegment(sp, dmem, g0, ORDER)).intoMemorySegment(dmem, g0, ORDER);
-            wv.fma(dv1, FloatVector.fromMemorySegment(sp, dmem, g0 + ldb, ORDER))
-                    .intoMemorySegment(dmem, g0 + ldb, ORDER);
-            wv.fma(dv2, FloatVector.fromMemorySegment(sp, dmem, g0 + 2 * ldb, ORDER))
-                    .intoMemorySegment(dmem, g0 + 2 * ldb, ORDER);
-            wv.fma(dv3, FloatVector.fromMemorySegment(sp, dmem, g0 + 3 * ldb, ORDER))
-                    .intoMemorySegment(dmem, g0 + 3 * ldb, ORDER);
+            FloatVector wv = FloatVector.fromMemorySegment(sp, ws, o, ORDER);
+            FloatVector acc = FloatVector.fromMemorySegment(sp, dws, o, ORDER);
+            acc = FloatVector.fromMemorySegment(sp, m0, o, ORDER).fma(dv0, acc);
+            acc = FloatVector.fromMemorySegment(sp, m1, o, ORDER).fma(dv1, acc);
+            acc = FloatVector.fromMemorySegment(sp, m2, o, ORDER).fma(dv2, acc);
+            acc = FloatVector.fromMemorySegment(sp, m3, o, ORDER).fma(dv3, acc);
+            acc.intoMemorySegment(dws, o, ORDER);
+            wv.fma(dv0, FloatVector.fromMemorySegment(sp, g0s, o, ORDER)).intoMemorySegment(g0s, o, ORDER);
+            wv.fma(dv1, FloatVector.fromMemorySegment(sp, g1s, o, ORDER)).intoMemorySegment(g1s, o, ORDER);
+            wv.fma(dv2, FloatVector.fromMemorySegment(sp, g2s, o, ORDER)).intoMemorySegment(g2s, o, ORDER);
+            wv.fma(dv3, FloatVector.fromMemorySegment(sp, g3s, o, ORDER)).intoMemorySegment(g3s, o, ORDER);
         }
         for (; i < n; i++) {
             long o = bytes(i);
@@ -202,14 +212,17 @@ abstract class SimdMemory extends SimdAddressing implements MemoryKernels {
         int v = sp.length();
         FloatVector dv = FloatVector.broadcast(sp, d);
         int bound = n & -v;
+        MemorySegment ms = run(mem, colAt, bound);
+        MemorySegment dws = run(dw, dwAt, bound);
+        MemorySegment ws = run(w, wAt, bound);
+        MemorySegment gs = run(dmem, dcolAt, bound);
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector mv = FloatVector.fromMemorySegment(sp, mem, colAt + o, ORDER);
-            mv.fma(dv, FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER)).intoMemorySegment(dw, dwAt + o, ORDER);
-            FloatVector wv = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER);
-            wv.fma(dv, FloatVector.fromMemorySegment(sp, dmem, dcolAt + o, ORDER))
-                    .intoMemorySegment(dmem, dcolAt + o, ORDER);
+            FloatVector mv = FloatVector.fromMemorySegment(sp, ms, o, ORDER);
+            mv.fma(dv, FloatVector.fromMemorySegment(sp, dws, o, ORDER)).intoMemorySegment(dws, o, ORDER);
+            FloatVector wv = FloatVector.fromMemorySegment(sp, ws, o, ORDER);
+            wv.fma(dv, FloatVector.fromMemorySegment(sp, gs, o, ORDER)).intoMemorySegment(gs, o, ORDER);
         }
         for (; i < n; i++) {
             long o = bytes(i);
@@ -288,15 +301,15 @@ abstract class SimdMemory extends SimdAddressing implements MemoryKernels {
         int v = sp.length();
         int bound = n & -v;
         FloatVector one = FloatVector.broadcast(sp, 1f);
-        MemorySegment ws = w.asSlice(wAt, bytes(n));
+        MemorySegment ws = run(w, wAt, n);
         for (int j = 0; j < m; j++) {
             long col = j * ldb;
             float ej = get(e, eAt + bytes(j));
             float aj = get(a, aAt + bytes(j));
             FloatVector ev = FloatVector.broadcast(sp, ej);
             FloatVector av = FloatVector.broadcast(sp, aj);
-            MemorySegment in = memIn.asSlice(memInAt + col, bytes(n));
-            MemorySegment out = memOut.asSlice(memOutAt + col, bytes(n));
+            MemorySegment in = run(memIn, memInAt + col, n);
+            MemorySegment out = run(memOut, memOutAt + col, n);
             int i = 0;
             for (; i < bound; i += v) {
                 long o = bytes(i);
@@ -407,17 +420,22 @@ abstract class SimdMemory extends SimdAddressing implements MemoryKernels {
         FloatVector av = FloatVector.broadcast(sp, aj);
         FloatVector deAcc = FloatVector.zero(sp);
         FloatVector daAcc = FloatVector.zero(sp);
+        MemorySegment gOut = run(dMemOut, gOutAt, rows);
+        MemorySegment in = run(memIn, inAt, rows);
+        MemorySegment ws = run(w, wAt, rows);
+        MemorySegment dws = run(dw, dwAt, rows);
+        MemorySegment gIn = run(dMemIn, gInAt, rows);
         for (int i = 0; i < rows; i += v) {
             long o = bytes(i);
-            FloatVector g = FloatVector.fromMemorySegment(sp, dMemOut, gOutAt + o, ORDER);
-            FloatVector prev = FloatVector.fromMemorySegment(sp, memIn, inAt + o, ORDER);
-            FloatVector wh = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER);
-            g.fma(prev.mul(negE).add(av), FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER))
-                    .intoMemorySegment(dw, dwAt + o, ORDER);
+            FloatVector g = FloatVector.fromMemorySegment(sp, gOut, o, ORDER);
+            FloatVector prev = FloatVector.fromMemorySegment(sp, in, o, ORDER);
+            FloatVector wh = FloatVector.fromMemorySegment(sp, ws, o, ORDER);
+            g.fma(prev.mul(negE).add(av), FloatVector.fromMemorySegment(sp, dws, o, ORDER))
+                    .intoMemorySegment(dws, o, ORDER);
             FloatVector gw = g.mul(wh);
             deAcc = gw.fma(prev, deAcc);
             daAcc = daAcc.add(gw);
-            g.mul(one.sub(wh.mul(ev))).intoMemorySegment(dMemIn, gInAt + o, ORDER);
+            g.mul(one.sub(wh.mul(ev))).intoMemorySegment(gIn, o, ORDER);
         }
         for (int half = v >> 1; half > 0; half >>= 1) {
             VectorShuffle<Float> fold = VectorShuffle.iota(sp, half, 1, true);

@@ -76,6 +76,17 @@ abstract class SimdSupport {
         return b;
     }
 
+    /**
+     * The {@code floats} floats from byte offset {@code at} of {@code s} as a segment of their own,
+     * for a loop that indexes them from 0. C2 removes the bounds checks of vector accesses at
+     * {@code 0 + i * 4} into such a run, which it keeps for accesses at {@code at + i * 4} into the
+     * whole segment (KernelBench.eraseAdd at 128 x 20: 381 ns -> 218 ns); escape analysis removes
+     * the slice object once the kernel is compiled.
+     */
+    static MemorySegment run(MemorySegment s, long at, int floats) {
+        return s.asSlice(at, bytes(floats));
+    }
+
     /** Floats spanned by {@code count} runs of {@code len} floats, {@code stride} apart. */
     static long span(int count, int stride, int len) {
         return (long) (count - 1) * stride + len;
@@ -172,7 +183,11 @@ abstract class SimdSupport {
     }
 
     /** Dot product of n floats at byte offsets {@code a} of {@code as} and {@code b} of {@code bs}. */
-    float dotAt(MemorySegment as, long a, MemorySegment bs, long b, int n) {
+    float dotAt(MemorySegment as0, long a0, MemorySegment bs0, long b0, int n) {
+        MemorySegment as = run(as0, a0, n);
+        MemorySegment bs = run(bs0, b0, n);
+        long a = 0;
+        long b = 0;
         VectorSpecies<Float> sp = species();
         int v = sp.length();
         int i = 0;
@@ -211,7 +226,11 @@ abstract class SimdSupport {
     }
 
     /** {@code y += alpha x} over n floats at byte offsets. */
-    void axpyAt(float alpha, MemorySegment xs, long x, MemorySegment ys, long y, int n) {
+    void axpyAt(float alpha, MemorySegment xs0, long x0, MemorySegment ys0, long y0, int n) {
+        MemorySegment xs = run(xs0, x0, n);
+        MemorySegment ys = run(ys0, y0, n);
+        long x = 0;
+        long y = 0;
         VectorSpecies<Float> sp = species();
         int v = sp.length();
         FloatVector va = FloatVector.broadcast(sp, alpha);
@@ -229,7 +248,11 @@ abstract class SimdSupport {
     }
 
     /** {@code y = alpha x} over n floats at byte offsets. */
-    void scaleInto(float alpha, MemorySegment xs, long x, MemorySegment ys, long y, int n) {
+    void scaleInto(float alpha, MemorySegment xs0, long x0, MemorySegment ys0, long y0, int n) {
+        MemorySegment xs = run(xs0, x0, n);
+        MemorySegment ys = run(ys0, y0, n);
+        long x = 0;
+        long y = 0;
         VectorSpecies<Float> sp = species();
         int v = sp.length();
         int bound = n & -v;
@@ -245,7 +268,9 @@ abstract class SimdSupport {
     }
 
     /** Maximum of n floats at byte offset x, each multiplied by {@code factor}. */
-    float scaledMax(MemorySegment xs, long x, float factor, int n) {
+    float scaledMax(MemorySegment xs0, long x0, float factor, int n) {
+        MemorySegment xs = run(xs0, x0, n);
+        long x = 0;
         VectorSpecies<Float> sp = species();
         int v = sp.length();
         int bound = n & -v;
@@ -262,7 +287,11 @@ abstract class SimdSupport {
     }
 
     /** {@code y[i] = exp(factor x[i] - max)}; returns the sum of the y. x and y may be the same buffer. */
-    float expShifted(MemorySegment xs, long x, float factor, float max, MemorySegment ys, long y, int n) {
+    float expShifted(MemorySegment xs0, long x0, float factor, float max, MemorySegment ys0, long y0, int n) {
+        MemorySegment xs = run(xs0, x0, n);
+        MemorySegment ys = run(ys0, y0, n);
+        long x = 0;
+        long y = 0;
         VectorSpecies<Float> sp = species();
         int v = sp.length();
         int bound = n & -v;
@@ -271,7 +300,7 @@ abstract class SimdSupport {
         for (; i < bound; i += v) {
             long o = bytes(i);
             FloatVector.fromMemorySegment(sp, xs, x + o, ORDER).mul(factor).sub(max).intoMemorySegment(ys, y + o, ORDER);
-            expAt(ys, y + o);
+            expAt(ys0, y0 + o); // the whole segment: a slice passed to a call that is not inlined would be allocated
             total = total.add(FloatVector.fromMemorySegment(sp, ys, y + o, ORDER));
         }
         for (int half = v >> 1; half > 0; half >>= 1) {
