@@ -198,6 +198,12 @@ final class ForwardWeights {
         fw.dstB = dstB;
         fw.dstLd = ld;
         fw.compactLayers = compact ? layers : 0;
+        int largest = 0;
+        for (ParamLayout.Tensor t : weights) {
+            largest = Math.max(largest, Math.multiplyExact(t.rows(), t.cols()));
+        }
+        fw.rowMajor = new float[largest];
+        fw.columnMajor = new float[largest];
         return fw;
     }
 
@@ -238,6 +244,9 @@ final class ForwardWeights {
     private int[] dstLd;
     /** The first {@code compactLayers} tensors are stored in bfloat16. */
     private int compactLayers;
+    /** Scratch of {@link #copyTransposed}: one matrix as read, and transposed (sized once). */
+    private float[] rowMajor;
+    private float[] columnMajor;
 
     /**
      * Copies the weights and biases of {@code params} into this transposed image (after every
@@ -251,32 +260,38 @@ final class ForwardWeights {
             if (i < compactLayers) {
                 copyTransposedBf16(sources[i], params, image, dstW[i], dstLd[i]);
             } else {
-                copyTransposed(sources[i], params, image, dstW[i], dstLd[i]);
+                copyTransposed(sources[i], params, image, dstW[i], dstLd[i], rowMajor, columnMajor);
             }
             Buffers.copy(params, biasSources[i].offset(), image, dstB[i], biasSources[i].size());
         }
     }
 
     /**
-     * {@code dst[c][r] = W[r][c]} with row stride {@code ld}, in 16 x 16 blocks so that the rows
-     * read and the rows written both stay in the L1 cache.
+     * {@code dst[c][r] = W[r][c]} with row stride {@code ld} (only the first {@code rows} floats
+     * of each destination row are written). W is read in one bulk copy into {@code in},
+     * transposed there in 16 x 16 blocks (so the rows read and written stay in the L1 cache) into
+     * {@code out}, and written back one destination row per bulk copy: element accesses to the
+     * segments, each bounds-checked, took about 200 us per refresh for the copy task's gate matrix.
      */
     private static void copyTransposed(ParamLayout.Tensor w, MemorySegment params, MemorySegment dst, long off,
-                                       int ld) {
+                                       int ld, float[] in, float[] out) {
         int rows = w.rows();
         int cols = w.cols();
-        long src = w.offset();
+        MemorySegment.copy(params, Buffers.F32, w.offset() * Float.BYTES, in, 0, rows * cols);
         for (int r0 = 0; r0 < rows; r0 += BLOCK) {
             int r1 = Math.min(rows, r0 + BLOCK);
             for (int c0 = 0; c0 < cols; c0 += BLOCK) {
                 int c1 = Math.min(cols, c0 + BLOCK);
                 for (int r = r0; r < r1; r++) {
-                    long from = src + (long) r * cols;
+                    int from = r * cols;
                     for (int c = c0; c < c1; c++) {
-                        dst.setAtIndex(Buffers.F32, off + (long) c * ld + r, params.getAtIndex(Buffers.F32, from + c));
+                        out[c * rows + r] = in[from + c];
                     }
                 }
             }
+        }
+        for (int c = 0; c < cols; c++) {
+            MemorySegment.copy(out, c * rows, dst, Buffers.F32, (off + (long) c * ld) * Float.BYTES, rows);
         }
     }
 
