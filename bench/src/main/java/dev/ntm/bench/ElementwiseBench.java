@@ -25,7 +25,8 @@ import dev.ntm.kernels.Kernels;
  * Vector and element-wise kernels, scalar against SIMD: level-1 BLAS, activations and their
  * backward passes, the loss, and the optimiser steps. Sizes: 400 (the LSTM gates of one step),
  * 12,800 (the gates of a batch of 32) and 65,536 (about the parameter count of the paper's copy
- * NTM, for the optimiser steps and gradient clipping over the flat buffer).
+ * NTM, for the optimiser steps and gradient clipping over the flat buffer). The LSTM cell runs
+ * n / 4 units, so its four gates span n floats (100 units, the paper's H, at n = 400).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -52,6 +53,10 @@ public class ElementwiseBench {
     private MemorySegment m2;
     private MemorySegment m3;
     private MemorySegment targets;
+    /** LSTM cell activations of n / 4 units: gates [4h], c_prev, c, tanh(c), h. */
+    private MemorySegment cellAct;
+    /** LSTM cell gradients: dh, dc, dz [4h]. */
+    private MemorySegment cellGrad;
 
     @Setup
     public void setup() {
@@ -75,6 +80,17 @@ public class ElementwiseBench {
         for (int i = 0; i < n; i++) {
             Buffers.set(targets, i, rnd.nextBoolean() ? 1f : 0f);
         }
+        int h = n / 4;
+        cellAct = Buffers.allocate(arena, 8L * h);
+        BenchSupport.fill(cellAct, 0, 4 * h, rnd, 0, 1);
+        // forget gate at 1: dc = dc f leaves dc as it is, so repeated calls never reach subnormals
+        for (int j = 0; j < h; j++) {
+            Buffers.set(cellAct, h + j, 1f);
+        }
+        BenchSupport.fill(cellAct, 4 * h, h, rnd, -1, 1);
+        k.lstmCellForward(cellAct, 0, 4L * h, 5L * h, 6L * h, 7L * h, h);
+        cellGrad = Buffers.allocate(arena, 6L * h);
+        BenchSupport.fill(cellGrad, 0, 2 * h, rnd, -1e-3, 1e-3);
     }
 
     @TearDown
@@ -155,6 +171,18 @@ public class ElementwiseBench {
     @Benchmark
     public double bceWithLogits() {
         return k.bceWithLogits(a, 0, targets, 0, grad, 0, n, 1e-6f);
+    }
+
+    @Benchmark
+    public void lstmCellForward() {
+        int h = n / 4;
+        k.lstmCellForward(cellAct, 0, 4L * h, 5L * h, 6L * h, 7L * h, h);
+    }
+
+    @Benchmark
+    public void lstmCellBackward() {
+        int h = n / 4;
+        k.lstmCellBackward(cellAct, 0, 6L * h, 4L * h, cellGrad, 0, h, 2L * h, h);
     }
 
     @Benchmark
