@@ -484,61 +484,71 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         a0.intoMemorySegment(dxs, dx, ORDER);
     }
 
-    /** Four batch rows by three column vectors of {@link #gemmTransposedAt}. */
+    /**
+     * Four batch rows by three column vectors of {@link #gemmTransposedAt}. Each run is read through
+     * a slice of its own, indexed from 0: C2 then drops the bounds checks of the loads (a weight row
+     * slice of three vectors, made per row, costs one check for the three).
+     */
     private void tile4x3(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy, long lddyb,
                          MemorySegment dxs, long dx, long lddxb, int v) {
         VectorSpecies<Float> sp = species();
         long vb = bytes(v);
-        long dx1 = dx + lddxb;
-        long dx2 = dx1 + lddxb;
-        long dx3 = dx2 + lddxb;
-        FloatVector a00 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
-        FloatVector a01 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
-        FloatVector a02 = FloatVector.fromMemorySegment(sp, dxs, dx + 2 * vb, ORDER);
-        FloatVector a10 = FloatVector.fromMemorySegment(sp, dxs, dx1, ORDER);
-        FloatVector a11 = FloatVector.fromMemorySegment(sp, dxs, dx1 + vb, ORDER);
-        FloatVector a12 = FloatVector.fromMemorySegment(sp, dxs, dx1 + 2 * vb, ORDER);
-        FloatVector a20 = FloatVector.fromMemorySegment(sp, dxs, dx2, ORDER);
-        FloatVector a21 = FloatVector.fromMemorySegment(sp, dxs, dx2 + vb, ORDER);
-        FloatVector a22 = FloatVector.fromMemorySegment(sp, dxs, dx2 + 2 * vb, ORDER);
-        FloatVector a30 = FloatVector.fromMemorySegment(sp, dxs, dx3, ORDER);
-        FloatVector a31 = FloatVector.fromMemorySegment(sp, dxs, dx3 + vb, ORDER);
-        FloatVector a32 = FloatVector.fromMemorySegment(sp, dxs, dx3 + 2 * vb, ORDER);
+        long rb = bytes(rows);
+        MemorySegment g0s = dys.asSlice(dy, rb);
+        MemorySegment g1s = dys.asSlice(dy + lddyb, rb);
+        MemorySegment g2s = dys.asSlice(dy + 2 * lddyb, rb);
+        MemorySegment g3s = dys.asSlice(dy + 3 * lddyb, rb);
+        MemorySegment out0 = dxs.asSlice(dx, 3 * vb);
+        MemorySegment out1 = dxs.asSlice(dx + lddxb, 3 * vb);
+        MemorySegment out2 = dxs.asSlice(dx + 2 * lddxb, 3 * vb);
+        MemorySegment out3 = dxs.asSlice(dx + 3 * lddxb, 3 * vb);
+        FloatVector a00 = FloatVector.fromMemorySegment(sp, out0, 0, ORDER);
+        FloatVector a01 = FloatVector.fromMemorySegment(sp, out0, vb, ORDER);
+        FloatVector a02 = FloatVector.fromMemorySegment(sp, out0, 2 * vb, ORDER);
+        FloatVector a10 = FloatVector.fromMemorySegment(sp, out1, 0, ORDER);
+        FloatVector a11 = FloatVector.fromMemorySegment(sp, out1, vb, ORDER);
+        FloatVector a12 = FloatVector.fromMemorySegment(sp, out1, 2 * vb, ORDER);
+        FloatVector a20 = FloatVector.fromMemorySegment(sp, out2, 0, ORDER);
+        FloatVector a21 = FloatVector.fromMemorySegment(sp, out2, vb, ORDER);
+        FloatVector a22 = FloatVector.fromMemorySegment(sp, out2, 2 * vb, ORDER);
+        FloatVector a30 = FloatVector.fromMemorySegment(sp, out3, 0, ORDER);
+        FloatVector a31 = FloatVector.fromMemorySegment(sp, out3, vb, ORDER);
+        FloatVector a32 = FloatVector.fromMemorySegment(sp, out3, 2 * vb, ORDER);
         for (int r = 0; r < rows; r++) {
-            long wr = w + r * ldwb;
-            long g = dy + bytes(r);
-            FloatVector w0 = FloatVector.fromMemorySegment(sp, ws, wr, ORDER);
-            FloatVector w1 = FloatVector.fromMemorySegment(sp, ws, wr + vb, ORDER);
-            FloatVector w2 = FloatVector.fromMemorySegment(sp, ws, wr + 2 * vb, ORDER);
-            FloatVector g0 = FloatVector.broadcast(sp, get(dys, g));
+            long g = bytes(r);
+            MemorySegment row = ws.asSlice(w + r * ldwb, 3 * vb);
+            FloatVector w0 = FloatVector.fromMemorySegment(sp, row, 0, ORDER);
+            FloatVector w1 = FloatVector.fromMemorySegment(sp, row, vb, ORDER);
+            FloatVector w2 = FloatVector.fromMemorySegment(sp, row, 2 * vb, ORDER);
+            FloatVector g0 = FloatVector.broadcast(sp, get(g0s, g));
             a00 = w0.fma(g0, a00);
             a01 = w1.fma(g0, a01);
             a02 = w2.fma(g0, a02);
-            FloatVector g1 = FloatVector.broadcast(sp, get(dys, g + lddyb));
+            FloatVector g1 = FloatVector.broadcast(sp, get(g1s, g));
             a10 = w0.fma(g1, a10);
             a11 = w1.fma(g1, a11);
             a12 = w2.fma(g1, a12);
-            FloatVector g2 = FloatVector.broadcast(sp, get(dys, g + 2 * lddyb));
+            FloatVector g2 = FloatVector.broadcast(sp, get(g2s, g));
             a20 = w0.fma(g2, a20);
             a21 = w1.fma(g2, a21);
             a22 = w2.fma(g2, a22);
-            FloatVector g3 = FloatVector.broadcast(sp, get(dys, g + 3 * lddyb));
+            FloatVector g3 = FloatVector.broadcast(sp, get(g3s, g));
             a30 = w0.fma(g3, a30);
             a31 = w1.fma(g3, a31);
             a32 = w2.fma(g3, a32);
         }
-        a00.intoMemorySegment(dxs, dx, ORDER);
-        a01.intoMemorySegment(dxs, dx + vb, ORDER);
-        a02.intoMemorySegment(dxs, dx + 2 * vb, ORDER);
-        a10.intoMemorySegment(dxs, dx1, ORDER);
-        a11.intoMemorySegment(dxs, dx1 + vb, ORDER);
-        a12.intoMemorySegment(dxs, dx1 + 2 * vb, ORDER);
-        a20.intoMemorySegment(dxs, dx2, ORDER);
-        a21.intoMemorySegment(dxs, dx2 + vb, ORDER);
-        a22.intoMemorySegment(dxs, dx2 + 2 * vb, ORDER);
-        a30.intoMemorySegment(dxs, dx3, ORDER);
-        a31.intoMemorySegment(dxs, dx3 + vb, ORDER);
-        a32.intoMemorySegment(dxs, dx3 + 2 * vb, ORDER);
+        a00.intoMemorySegment(out0, 0, ORDER);
+        a01.intoMemorySegment(out0, vb, ORDER);
+        a02.intoMemorySegment(out0, 2 * vb, ORDER);
+        a10.intoMemorySegment(out1, 0, ORDER);
+        a11.intoMemorySegment(out1, vb, ORDER);
+        a12.intoMemorySegment(out1, 2 * vb, ORDER);
+        a20.intoMemorySegment(out2, 0, ORDER);
+        a21.intoMemorySegment(out2, vb, ORDER);
+        a22.intoMemorySegment(out2, 2 * vb, ORDER);
+        a30.intoMemorySegment(out3, 0, ORDER);
+        a31.intoMemorySegment(out3, vb, ORDER);
+        a32.intoMemorySegment(out3, 2 * vb, ORDER);
     }
 
     /**
@@ -569,13 +579,18 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx1, ORDER);
         FloatVector a2 = FloatVector.fromMemorySegment(sp, dxs, dx2, ORDER);
         FloatVector a3 = FloatVector.fromMemorySegment(sp, dxs, dx3, ORDER);
+        long rb = bytes(rows);
+        MemorySegment g0s = dys.asSlice(dy, rb);
+        MemorySegment g1s = dys.asSlice(dy + lddyb, rb);
+        MemorySegment g2s = dys.asSlice(dy + 2 * lddyb, rb);
+        MemorySegment g3s = dys.asSlice(dy + 3 * lddyb, rb);
         for (int r = 0; r < rows; r++) {
-            long g = dy + bytes(r);
+            long g = bytes(r);
             FloatVector wv = FloatVector.fromMemorySegment(sp, ws, w + r * ldwb, ORDER);
-            a0 = wv.fma(FloatVector.broadcast(sp, get(dys, g)), a0);
-            a1 = wv.fma(FloatVector.broadcast(sp, get(dys, g + lddyb)), a1);
-            a2 = wv.fma(FloatVector.broadcast(sp, get(dys, g + 2 * lddyb)), a2);
-            a3 = wv.fma(FloatVector.broadcast(sp, get(dys, g + 3 * lddyb)), a3);
+            a0 = wv.fma(FloatVector.broadcast(sp, get(g0s, g)), a0);
+            a1 = wv.fma(FloatVector.broadcast(sp, get(g1s, g)), a1);
+            a2 = wv.fma(FloatVector.broadcast(sp, get(g2s, g)), a2);
+            a3 = wv.fma(FloatVector.broadcast(sp, get(g3s, g)), a3);
         }
         a0.intoMemorySegment(dxs, dx, ORDER);
         a1.intoMemorySegment(dxs, dx1, ORDER);
@@ -592,13 +607,14 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
         FloatVector a2 = FloatVector.fromMemorySegment(sp, dxs, dx + 2 * vb, ORDER);
         FloatVector a3 = FloatVector.fromMemorySegment(sp, dxs, dx + 3 * vb, ORDER);
+        MemorySegment gs = dys.asSlice(dy, bytes(rows));
         for (int r = 0; r < rows; r++) {
-            long wr = w + r * ldwb;
-            FloatVector g = FloatVector.broadcast(sp, get(dys, dy + bytes(r)));
-            a0 = FloatVector.fromMemorySegment(sp, ws, wr, ORDER).fma(g, a0);
-            a1 = FloatVector.fromMemorySegment(sp, ws, wr + vb, ORDER).fma(g, a1);
-            a2 = FloatVector.fromMemorySegment(sp, ws, wr + 2 * vb, ORDER).fma(g, a2);
-            a3 = FloatVector.fromMemorySegment(sp, ws, wr + 3 * vb, ORDER).fma(g, a3);
+            MemorySegment row = ws.asSlice(w + r * ldwb, 4 * vb);
+            FloatVector g = FloatVector.broadcast(sp, get(gs, bytes(r)));
+            a0 = FloatVector.fromMemorySegment(sp, row, 0, ORDER).fma(g, a0);
+            a1 = FloatVector.fromMemorySegment(sp, row, vb, ORDER).fma(g, a1);
+            a2 = FloatVector.fromMemorySegment(sp, row, 2 * vb, ORDER).fma(g, a2);
+            a3 = FloatVector.fromMemorySegment(sp, row, 3 * vb, ORDER).fma(g, a3);
         }
         a0.intoMemorySegment(dxs, dx, ORDER);
         a1.intoMemorySegment(dxs, dx + vb, ORDER);
@@ -614,12 +630,13 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
         FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
         FloatVector a2 = FloatVector.fromMemorySegment(sp, dxs, dx + 2 * vb, ORDER);
+        MemorySegment gs = dys.asSlice(dy, bytes(rows));
         for (int r = 0; r < rows; r++) {
-            long wr = w + r * ldwb;
-            FloatVector g = FloatVector.broadcast(sp, get(dys, dy + bytes(r)));
-            a0 = FloatVector.fromMemorySegment(sp, ws, wr, ORDER).fma(g, a0);
-            a1 = FloatVector.fromMemorySegment(sp, ws, wr + vb, ORDER).fma(g, a1);
-            a2 = FloatVector.fromMemorySegment(sp, ws, wr + 2 * vb, ORDER).fma(g, a2);
+            MemorySegment row = ws.asSlice(w + r * ldwb, 3 * vb);
+            FloatVector g = FloatVector.broadcast(sp, get(gs, bytes(r)));
+            a0 = FloatVector.fromMemorySegment(sp, row, 0, ORDER).fma(g, a0);
+            a1 = FloatVector.fromMemorySegment(sp, row, vb, ORDER).fma(g, a1);
+            a2 = FloatVector.fromMemorySegment(sp, row, 2 * vb, ORDER).fma(g, a2);
         }
         a0.intoMemorySegment(dxs, dx, ORDER);
         a1.intoMemorySegment(dxs, dx + vb, ORDER);
@@ -633,11 +650,12 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         long vb = bytes(v);
         FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
         FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
+        MemorySegment gs = dys.asSlice(dy, bytes(rows));
         for (int r = 0; r < rows; r++) {
-            long wr = w + r * ldwb;
-            FloatVector g = FloatVector.broadcast(sp, get(dys, dy + bytes(r)));
-            a0 = FloatVector.fromMemorySegment(sp, ws, wr, ORDER).fma(g, a0);
-            a1 = FloatVector.fromMemorySegment(sp, ws, wr + vb, ORDER).fma(g, a1);
+            MemorySegment row = ws.asSlice(w + r * ldwb, 2 * vb);
+            FloatVector g = FloatVector.broadcast(sp, get(gs, bytes(r)));
+            a0 = FloatVector.fromMemorySegment(sp, row, 0, ORDER).fma(g, a0);
+            a1 = FloatVector.fromMemorySegment(sp, row, vb, ORDER).fma(g, a1);
         }
         a0.intoMemorySegment(dxs, dx, ORDER);
         a1.intoMemorySegment(dxs, dx + vb, ORDER);
@@ -648,9 +666,10 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
                          MemorySegment dxs, long dx) {
         VectorSpecies<Float> sp = species();
         FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
+        MemorySegment gs = dys.asSlice(dy, bytes(rows));
         for (int r = 0; r < rows; r++) {
             a0 = FloatVector.fromMemorySegment(sp, ws, w + r * ldwb, ORDER)
-                    .fma(FloatVector.broadcast(sp, get(dys, dy + bytes(r))), a0);
+                    .fma(FloatVector.broadcast(sp, get(gs, bytes(r))), a0);
         }
         a0.intoMemorySegment(dxs, dx, ORDER);
     }
@@ -773,20 +792,21 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
             long dys = g + s * stepb;
             long xs = xc + s * stepb;
             for (int b = 0, k = active == null ? batch : active[from + s]; b < k; b++) {
-                long dyb = dys + b * lddyb;
-                long xb = xs + b * ldxb;
-                FloatVector x0 = FloatVector.fromMemorySegment(sp, x, xb, ORDER);
-                FloatVector x1 = FloatVector.fromMemorySegment(sp, x, xb + vb, ORDER);
-                FloatVector d0 = FloatVector.broadcast(sp, get(dy, dyb));
+                // one slice per run (four dY floats, two x vectors): one bounds check for each
+                MemorySegment dyb = dy.asSlice(dys + b * lddyb, 4 * Float.BYTES);
+                MemorySegment xb = x.asSlice(xs + b * ldxb, 2 * vb);
+                FloatVector x0 = FloatVector.fromMemorySegment(sp, xb, 0, ORDER);
+                FloatVector x1 = FloatVector.fromMemorySegment(sp, xb, vb, ORDER);
+                FloatVector d0 = FloatVector.broadcast(sp, get(dyb, 0));
                 a00 = x0.fma(d0, a00);
                 a01 = x1.fma(d0, a01);
-                FloatVector d1 = FloatVector.broadcast(sp, get(dy, dyb + Float.BYTES));
+                FloatVector d1 = FloatVector.broadcast(sp, get(dyb, Float.BYTES));
                 a10 = x0.fma(d1, a10);
                 a11 = x1.fma(d1, a11);
-                FloatVector d2 = FloatVector.broadcast(sp, get(dy, dyb + 2 * Float.BYTES));
+                FloatVector d2 = FloatVector.broadcast(sp, get(dyb, 2 * Float.BYTES));
                 a20 = x0.fma(d2, a20);
                 a21 = x1.fma(d2, a21);
-                FloatVector d3 = FloatVector.broadcast(sp, get(dy, dyb + 3 * Float.BYTES));
+                FloatVector d3 = FloatVector.broadcast(sp, get(dyb, 3 * Float.BYTES));
                 a30 = x0.fma(d3, a30);
                 a31 = x1.fma(d3, a31);
             }
@@ -838,12 +858,12 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
             long dys = g + s * stepb;
             long xs = xc + s * stepb;
             for (int b = 0, k = active == null ? batch : active[from + s]; b < k; b++) {
-                long dyb = dys + b * lddyb;
+                MemorySegment dyb = dy.asSlice(dys + b * lddyb, 4 * Float.BYTES);
                 FloatVector xv = FloatVector.fromMemorySegment(sp, x, xs + b * ldxb, ORDER);
-                a0 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb)), a0);
-                a1 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb + Float.BYTES)), a1);
-                a2 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb + 2 * Float.BYTES)), a2);
-                a3 = xv.fma(FloatVector.broadcast(sp, get(dy, dyb + 3 * Float.BYTES)), a3);
+                a0 = xv.fma(FloatVector.broadcast(sp, get(dyb, 0)), a0);
+                a1 = xv.fma(FloatVector.broadcast(sp, get(dyb, Float.BYTES)), a1);
+                a2 = xv.fma(FloatVector.broadcast(sp, get(dyb, 2 * Float.BYTES)), a2);
+                a3 = xv.fma(FloatVector.broadcast(sp, get(dyb, 3 * Float.BYTES)), a3);
             }
         }
         a0.intoMemorySegment(dw, w, ORDER);
