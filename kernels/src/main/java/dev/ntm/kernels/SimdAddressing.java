@@ -529,18 +529,16 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         // w[i] ~ (base[i] / baseMax)^gamma = exp(gamma log q[i]), as in ScalarKernels
         int v = sp.length();
         int bound = n & -v;
-        MemorySegment wsR = run(ws, wsAt, n);
-        MemorySegment wR = run(w, wAt, n);
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector.fromMemorySegment(sp, wsR, o, ORDER).add(SHARPEN_EPS).div(baseMax)
-                    .intoMemorySegment(wR, o, ORDER);
-            logAt(w, wAt + o); // not the slice: logAt is not inlined, the slice would be allocated
+            FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS).div(baseMax)
+                    .intoMemorySegment(w, wAt + o, ORDER);
+            logAt(w, wAt + o);
         }
         for (; i < n; i++) {
             long o = bytes(i);
-            put(wR, o, VectorMath.log((get(wsR, o) + SHARPEN_EPS) / baseMax));
+            put(w, wAt + o, VectorMath.log((get(ws, wsAt + o) + SHARPEN_EPS) / baseMax));
         }
         float total = expShifted(w, wAt, gamma, 0f, w, wAt, n);
         scaleInto(1f / total, w, wAt, w, wAt, n);
@@ -565,22 +563,18 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         int v = sp.length();
         int bound = n & -v;
         FloatVector dgamma = FloatVector.zero(sp);
-        MemorySegment wsR = run(ws, wsAt, n);
-        MemorySegment wR = run(w, wAt, n);
-        MemorySegment dwR = run(dw, dwAt, n);
-        MemorySegment dwsR = run(dws, dwsAt, n);
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector base = FloatVector.fromMemorySegment(sp, wsR, o, ORDER).add(SHARPEN_EPS);
-            FloatVector z = FloatVector.fromMemorySegment(sp, wR, o, ORDER)
-                    .mul(FloatVector.fromMemorySegment(sp, dwR, o, ORDER).sub(s0).sub(r));
-            FloatVector grad = FloatVector.fromMemorySegment(sp, dwsR, o, ORDER).add(z.mul(gamma).div(base));
+            FloatVector base = FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS);
+            FloatVector z = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER)
+                    .mul(FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER).sub(s0).sub(r));
+            FloatVector grad = FloatVector.fromMemorySegment(sp, dws, dwsAt + o, ORDER).add(z.mul(gamma).div(base));
             // dws holds log(base / baseMax) meanwhile
-            base.div(baseMax).intoMemorySegment(dwsR, o, ORDER);
-            logAt(dws, dwsAt + o); // as in sharpen
-            dgamma = z.fma(FloatVector.fromMemorySegment(sp, dwsR, o, ORDER), dgamma);
-            grad.intoMemorySegment(dwsR, o, ORDER);
+            base.div(baseMax).intoMemorySegment(dws, dwsAt + o, ORDER);
+            logAt(dws, dwsAt + o);
+            dgamma = z.fma(FloatVector.fromMemorySegment(sp, dws, dwsAt + o, ORDER), dgamma);
+            grad.intoMemorySegment(dws, dwsAt + o, ORDER);
         }
         for (int half = v >> 1; half > 0; half >>= 1) {
             dgamma = dgamma.add(dgamma.rearrange(VectorShuffle.iota(sp, half, 1, true)));
@@ -588,9 +582,9 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         float dg = dgamma.lane(0);
         for (; i < n; i++) {
             long o = bytes(i);
-            float base = get(wsR, o) + SHARPEN_EPS;
-            float z = get(wR, o) * ((get(dwR, o) - s0) - r);
-            put(dwsR, o, get(dwsR, o) + gamma * z / base);
+            float base = get(ws, wsAt + o) + SHARPEN_EPS;
+            float z = get(w, wAt + o) * ((get(dw, dwAt + o) - s0) - r);
+            put(dws, dwsAt + o, get(dws, dwsAt + o) + gamma * z / base);
             dg += z * VectorMath.log(base / baseMax);
         }
         return dg;
@@ -602,13 +596,11 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         int v = sp.length();
         int bound = n & -v;
         FloatVector acc = FloatVector.zero(sp);
-        MemorySegment wR = run(w, wAt, n);
-        MemorySegment dwR = run(dw, dwAt, n);
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            acc = FloatVector.fromMemorySegment(sp, wR, o, ORDER)
-                    .fma(FloatVector.fromMemorySegment(sp, dwR, o, ORDER).sub(c), acc);
+            acc = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER)
+                    .fma(FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER).sub(c), acc);
         }
         for (int half = v >> 1; half > 0; half >>= 1) {
             acc = acc.add(acc.rearrange(VectorShuffle.iota(sp, half, 1, true)));
@@ -616,7 +608,7 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         float sum = acc.lane(0);
         for (; i < n; i++) {
             long o = bytes(i);
-            sum += get(wR, o) * (get(dwR, o) - c);
+            sum += get(w, wAt + o) * (get(dw, dwAt + o) - c);
         }
         return sum;
     }

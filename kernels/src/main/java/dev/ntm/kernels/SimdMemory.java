@@ -66,6 +66,10 @@ abstract class SimdMemory extends SimdAddressing implements MemoryKernels {
         long ldb = bytes(ld);
         int v = sp.length();
         int bound = n & -v;
+        // Sliced once per call: slices made per block of columns were allocated at 1024 x 64
+        // (escape analysis gave up there), though not at 128 x 20 (KernelAllocationTest).
+        MemorySegment ws = run(w, wAt, n);
+        MemorySegment ms = mem.asSlice(memAt, bytes(Math.toIntExact(span(m, ld, n))));
         int j = 0;
         // Four columns at a time share each load of the weighting.
         for (; j + 4 <= m; j += 4) {
@@ -77,19 +81,14 @@ abstract class SimdMemory extends SimdAddressing implements MemoryKernels {
             FloatVector a1 = FloatVector.zero(sp);
             FloatVector a2 = FloatVector.zero(sp);
             FloatVector a3 = FloatVector.zero(sp);
-            MemorySegment ws = run(w, wAt, bound);
-            MemorySegment m0 = run(mem, memAt + c0, bound);
-            MemorySegment m1 = run(mem, memAt + c1, bound);
-            MemorySegment m2 = run(mem, memAt + c2, bound);
-            MemorySegment m3 = run(mem, memAt + c3, bound);
             int i = 0;
             for (; i < bound; i += v) {
                 long o = bytes(i);
                 FloatVector x = FloatVector.fromMemorySegment(sp, ws, o, ORDER);
-                a0 = x.fma(FloatVector.fromMemorySegment(sp, m0, o, ORDER), a0);
-                a1 = x.fma(FloatVector.fromMemorySegment(sp, m1, o, ORDER), a1);
-                a2 = x.fma(FloatVector.fromMemorySegment(sp, m2, o, ORDER), a2);
-                a3 = x.fma(FloatVector.fromMemorySegment(sp, m3, o, ORDER), a3);
+                a0 = x.fma(FloatVector.fromMemorySegment(sp, ms, c0 + o, ORDER), a0);
+                a1 = x.fma(FloatVector.fromMemorySegment(sp, ms, c1 + o, ORDER), a1);
+                a2 = x.fma(FloatVector.fromMemorySegment(sp, ms, c2 + o, ORDER), a2);
+                a3 = x.fma(FloatVector.fromMemorySegment(sp, ms, c3 + o, ORDER), a3);
             }
             for (int half = v >> 1; half > 0; half >>= 1) {
                 VectorShuffle<Float> fold = VectorShuffle.iota(sp, half, 1, true);

@@ -80,8 +80,11 @@ abstract class SimdSupport {
      * The {@code floats} floats from byte offset {@code at} of {@code s} as a segment of their own,
      * for a loop that indexes them from 0. C2 removes the bounds checks of vector accesses at
      * {@code 0 + i * 4} into such a run, which it keeps for accesses at {@code at + i * 4} into the
-     * whole segment (KernelBench.eraseAdd at 128 x 20: 381 ns -> 218 ns); escape analysis removes
-     * the slice object once the kernel is compiled.
+     * whole segment (KernelBench.eraseAdd at 128 x 20: 381 ns -> 218 ns). Escape analysis removes
+     * the slice object once the kernel is compiled, but not always: never pass a slice to a call
+     * that is not inlined, and check every kernel that slices at several shapes
+     * (KernelAllocationTest: at 37 x 7 the sliced exp/max helpers allocated, at 1024 x 64 slices
+     * made per block of columns did).
      */
     static MemorySegment run(MemorySegment s, long at, int floats) {
         return s.asSlice(at, bytes(floats));
@@ -183,11 +186,7 @@ abstract class SimdSupport {
     }
 
     /** Dot product of n floats at byte offsets {@code a} of {@code as} and {@code b} of {@code bs}. */
-    float dotAt(MemorySegment as0, long a0, MemorySegment bs0, long b0, int n) {
-        MemorySegment as = run(as0, a0, n);
-        MemorySegment bs = run(bs0, b0, n);
-        long a = 0;
-        long b = 0;
+    float dotAt(MemorySegment as, long a, MemorySegment bs, long b, int n) {
         VectorSpecies<Float> sp = species();
         int v = sp.length();
         int i = 0;
@@ -226,11 +225,7 @@ abstract class SimdSupport {
     }
 
     /** {@code y += alpha x} over n floats at byte offsets. */
-    void axpyAt(float alpha, MemorySegment xs0, long x0, MemorySegment ys0, long y0, int n) {
-        MemorySegment xs = run(xs0, x0, n);
-        MemorySegment ys = run(ys0, y0, n);
-        long x = 0;
-        long y = 0;
+    void axpyAt(float alpha, MemorySegment xs, long x, MemorySegment ys, long y, int n) {
         VectorSpecies<Float> sp = species();
         int v = sp.length();
         FloatVector va = FloatVector.broadcast(sp, alpha);
@@ -248,11 +243,7 @@ abstract class SimdSupport {
     }
 
     /** {@code y = alpha x} over n floats at byte offsets. */
-    void scaleInto(float alpha, MemorySegment xs0, long x0, MemorySegment ys0, long y0, int n) {
-        MemorySegment xs = run(xs0, x0, n);
-        MemorySegment ys = run(ys0, y0, n);
-        long x = 0;
-        long y = 0;
+    void scaleInto(float alpha, MemorySegment xs, long x, MemorySegment ys, long y, int n) {
         VectorSpecies<Float> sp = species();
         int v = sp.length();
         int bound = n & -v;
@@ -268,9 +259,7 @@ abstract class SimdSupport {
     }
 
     /** Maximum of n floats at byte offset x, each multiplied by {@code factor}. */
-    float scaledMax(MemorySegment xs0, long x0, float factor, int n) {
-        MemorySegment xs = run(xs0, x0, n);
-        long x = 0;
+    float scaledMax(MemorySegment xs, long x, float factor, int n) {
         VectorSpecies<Float> sp = species();
         int v = sp.length();
         int bound = n & -v;
@@ -287,11 +276,7 @@ abstract class SimdSupport {
     }
 
     /** {@code y[i] = exp(factor x[i] - max)}; returns the sum of the y. x and y may be the same buffer. */
-    float expShifted(MemorySegment xs0, long x0, float factor, float max, MemorySegment ys0, long y0, int n) {
-        MemorySegment xs = run(xs0, x0, n);
-        MemorySegment ys = run(ys0, y0, n);
-        long x = 0;
-        long y = 0;
+    float expShifted(MemorySegment xs, long x, float factor, float max, MemorySegment ys, long y, int n) {
         VectorSpecies<Float> sp = species();
         int v = sp.length();
         int bound = n & -v;
@@ -300,7 +285,7 @@ abstract class SimdSupport {
         for (; i < bound; i += v) {
             long o = bytes(i);
             FloatVector.fromMemorySegment(sp, xs, x + o, ORDER).mul(factor).sub(max).intoMemorySegment(ys, y + o, ORDER);
-            expAt(ys0, y0 + o); // the whole segment: a slice passed to a call that is not inlined would be allocated
+            expAt(ys, y + o);
             total = total.add(FloatVector.fromMemorySegment(sp, ys, y + o, ORDER));
         }
         for (int half = v >> 1; half > 0; half >>= 1) {

@@ -25,12 +25,14 @@ import org.junit.jupiter.params.provider.CsvSource;
  * intrinsifying anything). The probe warms every kernel up, then reads the thread's allocation
  * counter around 2,000 calls of each. Bound: under 1 byte per call on average, i.e. nothing
  * allocated per call (a one-off allocation, say during a recompilation, averages below that).
- * Shapes: the paper's memory (128 x 20) and one where every loop has a tail (37 x 7).
+ * Shapes: the paper's memory (128 x 20), one where every loop has a tail (37 x 7), and a large
+ * memory (1024 x 64), where C2's escape analysis has given up on slices that it removes at
+ * 128 x 20 (a kernel's slices then allocate).
  */
 class KernelAllocationTest {
 
     @ParameterizedTest
-    @CsvSource({"128, 20", "37, 7"})
+    @CsvSource({"128, 20", "37, 7", "1024, 64"})
     void compiledKernelsDoNotAllocate(int n, int m) throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElseThrow();
         List<String> cmd = List.of(java, "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
