@@ -66,10 +66,6 @@ abstract class SimdMemory extends SimdAddressing implements MemoryKernels {
         long ldb = bytes(ld);
         int v = sp.length();
         int bound = n & -v;
-        // Sliced once per call: slices made per block of columns were allocated at 1024 x 64
-        // (escape analysis gave up there), though not at 128 x 20 (KernelAllocationTest).
-        MemorySegment ws = run(w, wAt, n);
-        MemorySegment ms = mem.asSlice(memAt, bytes(Math.toIntExact(span(m, ld, n))));
         int j = 0;
         // Four columns at a time share each load of the weighting.
         for (; j + 4 <= m; j += 4) {
@@ -84,14 +80,35 @@ abstract class SimdMemory extends SimdAddressing implements MemoryKernels {
             int i = 0;
             for (; i < bound; i += v) {
                 long o = bytes(i);
-                FloatVector x = FloatVector.fromMemorySegment(sp, ws, o, ORDER);
-                a0 = x.fma(FloatVector.fromMemorySegment(sp, ms, c0 + o, ORDER), a0);
-                a1 = x.fma(FloatVector.fromMemorySegment(sp, ms, c1 + o, ORDER), a1);
-                a2 = x.fma(FloatVector.fromMemorySegment(sp, ms, c2 + o, ORDER), a2);
-                a3 = x.fma(FloatVector.fromMemorySegment(sp, ms, c3 + o, ORDER), a3);
+                FloatVector x = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER);
+                a0 = x.fma(FloatVector.fromMemorySegment(sp, mem, memAt + c0 + o, ORDER), a0);
+                a1 = x.fma(FloatVector.fromMemorySegment(sp, mem, memAt + c1 + o, ORDER), a1);
+                a2 = x.fma(FloatVector.fromMemorySegment(sp, mem, memAt + c2 + o, ORDER), a2);
+                a3 = x.fma(FloatVector.fromMemorySegment(sp, mem, memAt + c3 + o, ORDER), a3);
             }
-            for (int half = v >> 1; half > 0; half >>= 1) {
-                VectorShuffle<Float> fold = VectorShuffle.iota(sp, half, 1, true);
+            if (v > 8) {
+                VectorShuffle<Float> fold = VectorShuffle.iota(sp, 8, 1, true);
+                a0 = a0.add(a0.rearrange(fold));
+                a1 = a1.add(a1.rearrange(fold));
+                a2 = a2.add(a2.rearrange(fold));
+                a3 = a3.add(a3.rearrange(fold));
+            }
+            if (v > 4) {
+                VectorShuffle<Float> fold = VectorShuffle.iota(sp, 4, 1, true);
+                a0 = a0.add(a0.rearrange(fold));
+                a1 = a1.add(a1.rearrange(fold));
+                a2 = a2.add(a2.rearrange(fold));
+                a3 = a3.add(a3.rearrange(fold));
+            }
+            if (v > 2) {
+                VectorShuffle<Float> fold = VectorShuffle.iota(sp, 2, 1, true);
+                a0 = a0.add(a0.rearrange(fold));
+                a1 = a1.add(a1.rearrange(fold));
+                a2 = a2.add(a2.rearrange(fold));
+                a3 = a3.add(a3.rearrange(fold));
+            }
+            if (v > 1) {
+                VectorShuffle<Float> fold = VectorShuffle.iota(sp, 1, 1, true);
                 a0 = a0.add(a0.rearrange(fold));
                 a1 = a1.add(a1.rearrange(fold));
                 a2 = a2.add(a2.rearrange(fold));

@@ -151,8 +151,29 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
                 a2 = FloatVector.fromMemorySegment(sp, ws, w2 + o, ORDER).fma(xv, a2);
                 a3 = FloatVector.fromMemorySegment(sp, ws, w3 + o, ORDER).fma(xv, a3);
             }
-            for (int half = v >> 1; half > 0; half >>= 1) {
-                VectorShuffle<Float> fold = VectorShuffle.iota(sp, half, 1, true);
+            if (v > 8) {
+                VectorShuffle<Float> fold = VectorShuffle.iota(sp, 8, 1, true);
+                a0 = a0.add(a0.rearrange(fold));
+                a1 = a1.add(a1.rearrange(fold));
+                a2 = a2.add(a2.rearrange(fold));
+                a3 = a3.add(a3.rearrange(fold));
+            }
+            if (v > 4) {
+                VectorShuffle<Float> fold = VectorShuffle.iota(sp, 4, 1, true);
+                a0 = a0.add(a0.rearrange(fold));
+                a1 = a1.add(a1.rearrange(fold));
+                a2 = a2.add(a2.rearrange(fold));
+                a3 = a3.add(a3.rearrange(fold));
+            }
+            if (v > 2) {
+                VectorShuffle<Float> fold = VectorShuffle.iota(sp, 2, 1, true);
+                a0 = a0.add(a0.rearrange(fold));
+                a1 = a1.add(a1.rearrange(fold));
+                a2 = a2.add(a2.rearrange(fold));
+                a3 = a3.add(a3.rearrange(fold));
+            }
+            if (v > 1) {
+                VectorShuffle<Float> fold = VectorShuffle.iota(sp, 1, 1, true);
                 a0 = a0.add(a0.rearrange(fold));
                 a1 = a1.add(a1.rearrange(fold));
                 a2 = a2.add(a2.rearrange(fold));
