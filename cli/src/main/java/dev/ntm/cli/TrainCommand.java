@@ -59,7 +59,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--optimizer", description = "adam or rmsprop (default: the task's recipe, measured in "
             + "PERFORMANCE.md sections 12 and 13: copy rmsprop, batch 1, lr 8e-4; repeat-copy rmsprop, batch 1, lr 3e-4; "
             + "associative-recall adam, batch 8, lr 1e-3 halved every 150,000 sequences, curriculum 3:1:0.5; "
-            + "dynamic-ngrams and priority-sort rmsprop, batch 1, lr 3e-4). Options given win; naming the "
+            + "dynamic-ngrams rmsprop, batch 1, lr 3e-4 halved every 20,000, for 60,000 sequences; priority-sort "
+            + "rmsprop, batch 1, lr 3e-4). Options given win; naming the "
             + "optimiser the recipe does not use drops the rest of the recipe (rmsprop: batch 1, lr 3e-4, clip "
             + "value:10; adam: batch 1, lr 1e-3, clip norm:50; no decay, no curriculum).")
     String optimizer;
@@ -76,9 +77,9 @@ final class TrainCommand implements Callable<Integer> {
             + "(default: value:10 for rmsprop, norm:50 for adam).")
     String clip;
 
-    @Option(names = {"--max-sequences", "--steps"}, description = "Stop after this many training sequences (default: ${DEFAULT-VALUE}).",
-            defaultValue = "1000000")
-    long maxSequences;
+    @Option(names = {"--max-sequences", "--steps"}, description = "Stop after this many training sequences (default: "
+            + "the task's recipe: 60,000 on dynamic-ngrams, 1,000,000 on the others).")
+    Long maxSequencesOption;
 
     @Option(names = "--eval-every", description = "Evaluate every this many sequences (default: ${DEFAULT-VALUE}).",
             defaultValue = "1000")
@@ -140,6 +141,7 @@ final class TrainCommand implements Callable<Integer> {
         boolean ownRecipe = kind == taskRecipe.optimizer();
         TrainerOptions recipe = ownRecipe ? taskRecipe : TrainerOptions.defaults(kind);
         int batch = batchOption != null ? batchOption : recipe.batch();
+        long maxSequences = maxSequencesOption != null ? maxSequencesOption : taskRecipe.maxSequences();
         float lr = learningRate != null ? learningRate : recipe.learningRate();
         GradientClipping clipping = clip != null ? GradientClipping.parse(clip) : recipe.clipping();
         TrainerOptions.NonFinitePolicy policy = switch (onNonFinite.toLowerCase(Locale.ROOT)) {

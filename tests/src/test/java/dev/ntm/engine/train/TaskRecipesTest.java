@@ -49,8 +49,16 @@ class TaskRecipesTest {
         assertEquals(GradientClipping.elementwise(10f), copy.clipping());
         assertEquals(LearningRateSchedule.NONE, copy.lrSchedule());
         assertEquals(TrainerOptions.defaults(), TrainerOptions.defaultsFor(new RepeatCopyTask()));
-        assertEquals(TrainerOptions.defaults(), TrainerOptions.defaultsFor(new DynamicNGramsTask()));
         assertEquals(TrainerOptions.defaults(), TrainerOptions.defaultsFor(new PrioritySortTask()));
+    }
+
+    @Test
+    void dynamicNGramsDecaysRmspropAtBatch1AndStopsAt60000() {
+        TrainerOptions ngrams = TrainerOptions.defaultsFor(new DynamicNGramsTask());
+        assertEquals(TrainerOptions.defaults().withLearningRateSchedule(new LearningRateSchedule(0.5, 20_000))
+                .withMaxSequences(60_000), ngrams);
+        assertEquals(3e-4f / 4, ngrams.lrSchedule().at(ngrams.learningRate(), 60_000 - 1),
+                "a quarter of the starting rate by the end");
     }
 
     @Test
