@@ -41,7 +41,7 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--batch", description = "Sequences per batch (default: the task's recipe, see --optimizer; 1 "
+    @Option(names = "--batch", paramLabel = "N", description = "Sequences per batch (default: the task's recipe, see --optimizer; 1 "
             + "when --optimizer names the other optimiser).")
     Integer batchOption;
 
@@ -77,7 +77,7 @@ final class TrainCommand implements Callable<Integer> {
             + "(default: value:10 for rmsprop, norm:50 for adam).")
     String clip;
 
-    @Option(names = {"--max-sequences", "--steps"}, description = "Stop after this many training sequences (default: "
+    @Option(names = {"--max-sequences", "--steps"}, paramLabel = "N", description = "Stop after this many training sequences (default: "
             + "the task's recipe: 60,000 on dynamic-ngrams, 1,000,000 on the others).")
     Long maxSequencesOption;
 
