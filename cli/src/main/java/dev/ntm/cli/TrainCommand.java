@@ -41,8 +41,9 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--batch", description = "Sequences per batch (default: ${DEFAULT-VALUE}).", defaultValue = "1")
-    int batch;
+    @Option(names = "--batch", paramLabel = "N", description = "Sequences per batch (default: the task's recipe, see --optimizer; 1 "
+            + "when --optimizer names the other optimiser).")
+    Integer batchOption;
 
     @Option(names = "--threads", description = "Worker threads for gradient chunks and evaluation; results do not "
             + "depend on it (default: the number of cores).")
@@ -55,25 +56,30 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed of the model and the data (default: ${DEFAULT-VALUE}).", defaultValue = "1")
     long seed;
 
-    @Option(names = "--optimizer", description = "adam or rmsprop (default: ${DEFAULT-VALUE}).", defaultValue = "rmsprop")
+    @Option(names = "--optimizer", description = "adam or rmsprop (default: the task's recipe, measured in "
+            + "PERFORMANCE.md sections 12 and 13: copy rmsprop, batch 1, lr 8e-4; repeat-copy rmsprop, batch 1, lr 3e-4; "
+            + "associative-recall adam, batch 8, lr 1e-3 halved every 150,000 sequences, curriculum 3:1:0.5; "
+            + "dynamic-ngrams rmsprop, batch 1, lr 3e-4 halved every 20,000, for 60,000 sequences; priority-sort "
+            + "rmsprop, batch 1, lr 3e-4). Options given win; naming the "
+            + "optimiser the recipe does not use drops the rest of the recipe (rmsprop: batch 1, lr 3e-4, clip "
+            + "value:10; adam: batch 1, lr 1e-3, clip norm:50; no decay, no curriculum).")
     String optimizer;
 
-    @Option(names = "--lr", description = "Learning rate (default for rmsprop: 8e-4 on copy, which solved seeds 1..10 "
-            + "in 3,000-5,000 sequences each, 3e-4 on the other tasks (PERFORMANCE.md; the papers' 1e-4 of "
-            + "docs/SPEC.md section 4 also trains, more slowly); 1e-3 for adam).")
+    @Option(names = "--lr", description = "Learning rate (default: the task's recipe, see --optimizer; the papers' "
+            + "RMSProp rate 1e-4 of docs/SPEC.md section 4 also trains, more slowly).")
     Float learningRate;
 
-    @Option(names = "--lr-decay", defaultValue = "none", description = "Step decay of the learning rate: FACTOR:EVERY "
-            + "multiplies it by FACTOR every EVERY sequences, e.g. 0.5:200000 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr-decay", description = "Step decay of the learning rate: FACTOR:EVERY multiplies it by FACTOR "
+            + "every EVERY sequences, e.g. 0.5:200000, or none (default: the task's recipe, see --optimizer).")
     String lrDecay;
 
     @Option(names = "--clip", description = "Gradient clipping: norm:<max>, value:<c> or none "
             + "(default: value:10 for rmsprop, norm:50 for adam).")
     String clip;
 
-    @Option(names = {"--max-sequences", "--steps"}, description = "Stop after this many training sequences (default: ${DEFAULT-VALUE}).",
-            defaultValue = "1000000")
-    long maxSequences;
+    @Option(names = {"--max-sequences", "--steps"}, paramLabel = "N", description = "Stop after this many training sequences (default: "
+            + "the task's recipe: 60,000 on dynamic-ngrams, 1,000,000 on the others).")
+    Long maxSequencesOption;
 
     @Option(names = "--eval-every", description = "Evaluate every this many sequences (default: ${DEFAULT-VALUE}).",
             defaultValue = "1000")
@@ -113,7 +119,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--curriculum", arity = "0..1", fallbackValue = DEFAULT_CURRICULUM,
             description = "Widen the length range as the model solves it: START:STEP:THRESHOLD (largest length starts "
                     + "at START, grows by STEP whenever an evaluation has at most THRESHOLD bit errors per sequence; "
-                    + "default when given alone: " + DEFAULT_CURRICULUM + ").")
+                    + "default when given alone: " + DEFAULT_CURRICULUM + "), or none; without it, the task's recipe "
+                    + "decides (3:1:0.5 on associative-recall, none elsewhere).")
     String curriculum;
 
     static final String DEFAULT_CURRICULUM = "5:5:0.5";
@@ -128,13 +135,15 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Optimizer.Kind kind = Optimizer.Kind.parse(optimizer);
         Task task = taskOptions.task();
-        float lr = learningRate != null ? learningRate
-                : kind == Optimizer.Kind.RMSPROP ? TrainerOptions.defaultsFor(task).learningRate()
-                : Optimizer.defaultLearningRate(kind);
-        GradientClipping clipping = clip != null ? GradientClipping.parse(clip)
-                : kind == Optimizer.Kind.ADAM ? GradientClipping.globalNorm(50f) : GradientClipping.elementwise(10f);
+        TrainerOptions taskRecipe = TrainerOptions.defaultsFor(task);
+        Optimizer.Kind kind = optimizer != null ? Optimizer.Kind.parse(optimizer) : taskRecipe.optimizer();
+        boolean ownRecipe = kind == taskRecipe.optimizer();
+        TrainerOptions recipe = ownRecipe ? taskRecipe : TrainerOptions.defaults(kind);
+        int batch = batchOption != null ? batchOption : recipe.batch();
+        long maxSequences = maxSequencesOption != null ? maxSequencesOption : taskRecipe.maxSequences();
+        float lr = learningRate != null ? learningRate : recipe.learningRate();
+        GradientClipping clipping = clip != null ? GradientClipping.parse(clip) : recipe.clipping();
         TrainerOptions.NonFinitePolicy policy = switch (onNonFinite.toLowerCase(Locale.ROOT)) {
             case "stop" -> TrainerOptions.NonFinitePolicy.STOP;
             case "skip" -> TrainerOptions.NonFinitePolicy.SKIP;
@@ -144,11 +153,12 @@ final class TrainCommand implements Callable<Integer> {
         Path dir = out != null ? out
                 : resume != null ? resumeFolder(resume)
                 : Path.of("runs", task.name() + "-" + kind.id() + "-b" + batch + "-seed" + seed);
-        LearningRateSchedule schedule = LearningRateSchedule.parse(lrDecay);
+        LearningRateSchedule schedule = lrDecay != null ? LearningRateSchedule.parse(lrDecay) : recipe.lrSchedule();
         TrainerOptions options = new TrainerOptions(batch, threads, chunks, seed, kind, lr, clipping, maxSequences,
                 evalEvery, evalSize, 0.01, !noEarlyStop, policy, dir, checkpointEvery, checkpointSeconds, schedule);
         NtmConfig config = taskOptions.config(task);
-        Curriculum plan = curriculum == null ? null : parseCurriculum(task, curriculum);
+        Curriculum plan = curriculum != null ? parseCurriculum(task, curriculum)
+                : ownRecipe ? TrainerOptions.defaultCurriculum(task) : null;
         boolean continuing = resume != null && resumeFolder(resume).toAbsolutePath().normalize()
                 .equals(dir.toAbsolutePath().normalize());
         try (Trainer trainer = resume != null
@@ -211,7 +221,11 @@ final class TrainCommand implements Callable<Integer> {
         return parent != null ? parent : Path.of(".");
     }
 
+    /** The curriculum {@code spec} asks for (START:STEP:THRESHOLD), or null for {@code none}. */
     static Curriculum parseCurriculum(Task task, String spec) {
+        if (spec.trim().equalsIgnoreCase("none")) {
+            return null;
+        }
         if (!(task instanceof VariableLengthTask v)) {
             throw new IllegalArgumentException("--curriculum needs a task with a length (copy, repeat-copy, "
                     + "associative-recall), not " + task.name());

@@ -2,7 +2,10 @@ package dev.ntm.engine.train;
 
 import java.nio.file.Path;
 
+import dev.ntm.engine.task.AssociativeRecallTask;
 import dev.ntm.engine.task.CopyTask;
+import dev.ntm.engine.task.Curriculum;
+import dev.ntm.engine.task.DynamicNGramsTask;
 import dev.ntm.engine.task.Task;
 
 /**
@@ -104,13 +107,84 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
     }
 
     /**
-     * The defaults of {@code ntm train --task} for {@code task}: {@link #defaults()}, with lr
-     * {@value #COPY_LEARNING_RATE} for copy (any lengths), the recipe measured on every seed
-     * (PERFORMANCE.md, section 12).
+     * The plain defaults of optimiser {@code kind}, the recipe {@code ntm train --optimizer KIND}
+     * starts from when the task's own recipe uses the other optimiser: {@link #defaults()} for
+     * RMSProp; for Adam the same at lr 1e-3 with global-norm clip 50 (batch 1 unless asked).
+     */
+    public static TrainerOptions defaults(Optimizer.Kind kind) {
+        TrainerOptions d = defaults();
+        return kind == Optimizer.Kind.ADAM
+                ? d.withOptimizer(kind, Optimizer.defaultLearningRate(kind)).withClipping(GradientClipping.globalNorm(50f))
+                : d;
+    }
+
+    /**
+     * Batch of associative recall's recipe: 8. At batch 32 (four times fewer steps per sequence)
+     * seed 1 needed 226,000 sequences to pass the curriculum's first level; at 8 it was solved after
+     * 242,000 (PERFORMANCE.md section 13).
+     */
+    public static final int ASSOCIATIVE_RECALL_BATCH = 8;
+
+    /** Learning-rate decay of associative recall's recipe: halved every 150,000 sequences. */
+    public static final LearningRateSchedule ASSOCIATIVE_RECALL_DECAY = new LearningRateSchedule(0.5, 150_000);
+
+    /**
+     * Learning-rate decay of dynamic N-grams' recipe: halved every 20,000 sequences. With it seed 1
+     * came within 0.4% of the Bayesian optimum after {@value #NGRAMS_SEQUENCES} sequences, where the
+     * constant rate was 3.7% above it after 25,000 (PERFORMANCE.md sections 7 and 13).
+     */
+    public static final LearningRateSchedule NGRAMS_DECAY = new LearningRateSchedule(0.5, 20_000);
+
+    /**
+     * Training sequences of dynamic N-grams' recipe: 60,000. The task is never "solved" (its
+     * predictions cannot all be right), so this is where the run stops; by then the decayed rate is
+     * a quarter of where it started.
+     */
+    public static final long NGRAMS_SEQUENCES = 60_000;
+
+    /**
+     * The defaults of {@code ntm train --task} for {@code task}, each measured (PERFORMANCE.md):
+     * copy: {@link #defaults()} with lr {@value #COPY_LEARNING_RATE}, which solved seeds 1..10
+     * (section 12); associative recall: {@link #adamRecipe()} (Adam, lr 1e-3, global-norm clip 50)
+     * at batch {@value #ASSOCIATIVE_RECALL_BATCH} with the rate halved every 150,000 sequences and
+     * the curriculum {@link #defaultCurriculum(Task)}; dynamic N-grams: {@link #defaults()} with the
+     * rate halved every 20,000 sequences, for {@value #NGRAMS_SEQUENCES} sequences (section 13);
+     * the other tasks: {@link #defaults()}. Batched Adam was measured and left out where it learned
+     * less per sequence than RMSProp at batch 1 (N-grams, priority sort; section 13).
      */
     public static TrainerOptions defaultsFor(Task task) {
         TrainerOptions d = defaults();
-        return task instanceof CopyTask ? d.withOptimizer(Optimizer.Kind.RMSPROP, COPY_LEARNING_RATE) : d;
+        return switch (task) {
+            case CopyTask c -> d.withOptimizer(Optimizer.Kind.RMSPROP, COPY_LEARNING_RATE);
+            case AssociativeRecallTask a -> d.adamRecipe().withBatch(ASSOCIATIVE_RECALL_BATCH)
+                    .withLearningRateSchedule(ASSOCIATIVE_RECALL_DECAY);
+            case DynamicNGramsTask n -> d.withLearningRateSchedule(NGRAMS_DECAY).withMaxSequences(NGRAMS_SEQUENCES);
+            default -> d;
+        };
+    }
+
+    /** Where associative recall's default curriculum starts: at most 3 items. */
+    public static final int ASSOCIATIVE_RECALL_CURRICULUM_START = 3;
+
+    /** Bit errors per sequence at or under which associative recall's curriculum adds an item. */
+    public static final double ASSOCIATIVE_RECALL_CURRICULUM_THRESHOLD = 0.5;
+
+    /**
+     * The curriculum of {@code task}'s default recipe (a new one, at its first level), or null for
+     * none: for associative recall, training starts with at most
+     * {@value #ASSOCIATIVE_RECALL_CURRICULUM_START} items and adds one whenever an evaluation
+     * averages at most {@value #ASSOCIATIVE_RECALL_CURRICULUM_THRESHOLD} bit errors per sequence
+     * (without it every recipe measured stalled with 5 or 6 items, PERFORMANCE.md section 7). None
+     * when the task's item range is too narrow for one, and none for the other tasks.
+     */
+    public static Curriculum defaultCurriculum(Task task) {
+        if (task instanceof AssociativeRecallTask a) {
+            int start = Math.max(a.minLength(), ASSOCIATIVE_RECALL_CURRICULUM_START);
+            if (start < a.maxLength()) {
+                return new Curriculum(a, start, 1, ASSOCIATIVE_RECALL_CURRICULUM_THRESHOLD);
+            }
+        }
+        return null;
     }
 
     /** The Adam recipe of Collier and Beel: batch 32, lr 1e-3, global-norm clip 50. */

@@ -12,6 +12,7 @@ import java.util.List;
 import dev.ntm.engine.NtmConfig;
 import dev.ntm.engine.task.CopyTask;
 import dev.ntm.engine.task.PrioritySortTask;
+import dev.ntm.engine.task.RepeatCopyTask;
 import dev.ntm.engine.task.Task;
 import dev.ntm.engine.task.VariableLengthTask;
 import dev.ntm.kernels.KernelProvider;
@@ -97,7 +98,7 @@ class StricterSolvedTest {
     void copyHasItsOwnLearningRateAndTheOtherTasksKeepTheirs() {
         assertEquals(TrainerOptions.COPY_LEARNING_RATE, TrainerOptions.defaultsFor(new CopyTask()).learningRate());
         assertEquals(TrainerOptions.DEFAULT_LEARNING_RATE,
-                TrainerOptions.defaultsFor(new PrioritySortTask()).learningRate());
+                TrainerOptions.defaultsFor(new RepeatCopyTask()).learningRate());
         assertEquals(TrainerOptions.defaults().withOptimizer(Optimizer.Kind.RMSPROP, TrainerOptions.COPY_LEARNING_RATE),
                 TrainerOptions.defaultsFor(new CopyTask(8, 1, 5)), "only the learning rate differs");
     }
