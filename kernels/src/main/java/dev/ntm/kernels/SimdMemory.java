@@ -86,6 +86,9 @@ abstract class SimdMemory extends SimdAddressing implements MemoryKernels {
                 a2 = x.fma(FloatVector.fromMemorySegment(sp, mem, memAt + c2 + o, ORDER), a2);
                 a3 = x.fma(FloatVector.fromMemorySegment(sp, mem, memAt + c3 + o, ORDER), a3);
             }
+            // The lane fold written out with constant shuffle starts, not as a loop over `half`:
+            // a shuffle built from a variable start stayed allocated in some C2 compiles
+            // (ZeroAllocationTest). Same additions in the same order as the loop.
             if (v > 8) {
                 VectorShuffle<Float> fold = VectorShuffle.iota(sp, 8, 1, true);
                 a0 = a0.add(a0.rearrange(fold));

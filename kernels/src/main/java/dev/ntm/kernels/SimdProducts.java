@@ -151,6 +151,9 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
                 a2 = FloatVector.fromMemorySegment(sp, ws, w2 + o, ORDER).fma(xv, a2);
                 a3 = FloatVector.fromMemorySegment(sp, ws, w3 + o, ORDER).fma(xv, a3);
             }
+            // The lane fold written out with constant shuffle starts, not as a loop over `half`:
+            // a shuffle built from a variable start stayed allocated in some C2 compiles
+            // (ZeroAllocationTest). Same additions in the same order as the loop.
             if (v > 8) {
                 VectorShuffle<Float> fold = VectorShuffle.iota(sp, 8, 1, true);
                 a0 = a0.add(a0.rearrange(fold));
