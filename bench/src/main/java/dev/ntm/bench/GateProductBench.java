@@ -54,6 +54,8 @@ public class GateProductBench {
     private MemorySegment w;
     /** W transposed, {@code [COLS][ldy]}: the form the engine's forward pass reads. */
     private MemorySegment wt;
+    /** W with rows padded by zeros to whole vectors, {@code [ROWS][ldx]}: the form batch-1 training reads. */
+    private MemorySegment wp;
     private MemorySegment dw;
     private MemorySegment x;
     private MemorySegment dx;
@@ -74,6 +76,10 @@ public class GateProductBench {
             for (int c = 0; c < COLS; c++) {
                 Buffers.set(wt, (long) c * ldy + r, Buffers.get(w, (long) r * COLS + c));
             }
+        }
+        wp = Buffers.allocate(arena, (long) ROWS * ldx);
+        for (int r = 0; r < ROWS; r++) {
+            MemorySegment.copy(w, (long) r * COLS * Float.BYTES, wp, (long) r * ldx * Float.BYTES, (long) COLS * Float.BYTES);
         }
         dw = Buffers.allocate(arena, (long) ROWS * COLS);
         x = Buffers.allocate(arena, (long) batch * ldx);
@@ -96,6 +102,18 @@ public class GateProductBench {
             k.gemv(w, 0, ROWS, COLS, COLS, x, 0, y, 0, false);
         } else {
             k.gemm(w, 0, ROWS, COLS, COLS, x, 0, ldx, y, 0, ldy, batch, false);
+        }
+    }
+
+    /**
+     * {@code z += W [in ; h]} as training at batch 1 and evaluation compute it: from W with padded
+     * rows (whole vectors, no scalar tail), adding to the bias already in z; one row-major product
+     * per sequence.
+     */
+    @Benchmark
+    public void gatesForwardPadded() {
+        for (int b = 0; b < batch; b++) {
+            k.gemv(wp, 0, ROWS, ldx, ldx, x, (long) b * ldx, y, (long) b * ldy, true);
         }
     }
 
