@@ -1,0 +1,83 @@
+package dev.ntm.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The matrix-vector product gives every row the same bits however many rows one call covers: a
+ * call over many rows (where 512-bit kernels fold sixteen rows' lanes together) equals, bit for
+ * bit, calls of four rows each (the four-row block every row took before) plus one call for the
+ * rows left over. Training at batch 1 and evaluation read the LSTM weights through this product,
+ * so every recorded run depends on it. The data are checked to be order-sensitive: a plain
+ * left-to-right sum differs from the kernel's in some row.
+ */
+class GemvBlockTest {
+
+    /** rows x cols (cols a multiple of 16: the padded rows the 16-row block takes, and 129: it does not). */
+    private static final int[][] SHAPES = {{16, 16}, {32, 128}, {400, 144}, {29, 144}, {37, 32}, {400, 129}, {3, 48}};
+
+    private static MemorySegment filled(Arena arena, long floats, SplittableRandom r) {
+        MemorySegment s = Buffers.allocate(arena, floats);
+        for (long i = 0; i < floats; i++) {
+            Buffers.set(s, i, (float) ((r.nextDouble() * 2 - 1) * Math.exp(4 * r.nextDouble() - 2)));
+        }
+        return s;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {128, 256, 512})
+    void manyRowsInOneCallGiveTheBitsOfFourRowCalls(int bits) {
+        Kernels k = SimdKernels.create(bits);
+        SplittableRandom r = new SplittableRandom(bits);
+        int orderSensitive = 0;
+        for (int[] shape : SHAPES) {
+            int rows = shape[0];
+            int cols = shape[1];
+            int ldw = cols + (cols % 16 == 0 ? 16 : 3);
+            for (boolean accumulate : new boolean[] {false, true}) {
+                try (Arena arena = Arena.ofShared()) {
+                    MemorySegment w = filled(arena, (long) rows * ldw + 8, r);
+                    MemorySegment x = filled(arena, cols + 8, r);
+                    MemorySegment whole = filled(arena, rows + 8, r);
+                    MemorySegment parts = Buffers.allocate(arena, rows + 8);
+                    MemorySegment.copy(whole, 0, parts, 0, (rows + 8L) * Float.BYTES);
+                    k.gemv(w, 2, rows, cols, ldw, x, 1, whole, 3, accumulate);
+                    int row = 0;
+                    for (; row + 4 <= rows; row += 4) {
+                        k.gemv(w, 2 + (long) row * ldw, 4, cols, ldw, x, 1, parts, 3 + row, accumulate);
+                    }
+                    if (row < rows) {
+                        k.gemv(w, 2 + (long) row * ldw, rows - row, cols, ldw, x, 1, parts, 3 + row, accumulate);
+                    }
+                    for (int i = 0; i < rows + 8; i++) {
+                        int e = Float.floatToRawIntBits(Buffers.get(parts, i));
+                        int a = Float.floatToRawIntBits(Buffers.get(whole, i));
+                        if (e != a) {
+                            throw new AssertionError(bits + " bits, " + rows + " x " + cols + (accumulate ? " accumulating" : "")
+                                    + ": float " + i + " is " + Buffers.get(whole, i) + " in one call, "
+                                    + Buffers.get(parts, i) + " in four-row calls");
+                        }
+                    }
+                    if (!accumulate) {
+                        for (int i = 0; i < rows; i++) {
+                            float plain = 0f;
+                            for (int c = 0; c < cols; c++) {
+                                plain += Buffers.get(w, 2 + (long) i * ldw + c) * Buffers.get(x, 1 + c);
+                            }
+                            if (plain != Buffers.get(whole, 3 + i)) {
+                                orderSensitive++;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(orderSensitive > 100, "the data do not tell summation orders apart: " + orderSensitive + " rows differ");
+    }
+}
