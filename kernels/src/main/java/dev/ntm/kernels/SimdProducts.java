@@ -237,14 +237,10 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         return VectorShuffle.fromArray(FloatVector.SPECIES_512, to, 0);
     }
 
-    /**
-     * One step of the lane fold for two accumulators at once: where lane i of the result has bit h
-     * clear it is {@code p[i] + p[i + h]}, where set {@code q[i] + q[i - h]} -- the sums the fold of
-     * {@link #gemvAt} forms for each of them alone at distance h, in half the shuffles.
-     */
-    private static FloatVector foldPair(FloatVector p, FloatVector q, VectorMask<Float> high, VectorShuffle<Float> swap) {
-        return p.blend(q, high).add(q.blend(p, high).rearrange(swap));
-    }
+    // One step of the lane fold for two accumulators p and q at once, written out at each use (a
+    // helper taking vectors would box them once C2 stops inlining): p.blend(q, HIGHh) +
+    // q.blend(p, HIGHh).rearrange(SWAPh) holds, where lane i has bit h clear, p[i] + p[i + h], and
+    // where it is set, q[i] + q[i - h]: the sums the fold of gemvAt forms for each alone.
 
     /**
      * Sixteen rows of {@link #gemvAt} for a 16-lane species and whole vectors of columns, with the
@@ -295,21 +291,21 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
             a15 = FloatVector.fromMemorySegment(sp, ws, w + 15 * ldwb, ORDER).fma(xv, a15);
         }
         // Row i ends in lane i: the pair at distance 8 puts rows i and i + 8 in one vector, and so on.
-        FloatVector b0 = foldPair(a0, a8, HIGH8, SWAP8);
-        FloatVector b1 = foldPair(a1, a9, HIGH8, SWAP8);
-        FloatVector b2 = foldPair(a2, a10, HIGH8, SWAP8);
-        FloatVector b3 = foldPair(a3, a11, HIGH8, SWAP8);
-        FloatVector b4 = foldPair(a4, a12, HIGH8, SWAP8);
-        FloatVector b5 = foldPair(a5, a13, HIGH8, SWAP8);
-        FloatVector b6 = foldPair(a6, a14, HIGH8, SWAP8);
-        FloatVector b7 = foldPair(a7, a15, HIGH8, SWAP8);
-        FloatVector c0 = foldPair(b0, b4, HIGH4, SWAP4);
-        FloatVector c1 = foldPair(b1, b5, HIGH4, SWAP4);
-        FloatVector c2 = foldPair(b2, b6, HIGH4, SWAP4);
-        FloatVector c3 = foldPair(b3, b7, HIGH4, SWAP4);
-        FloatVector d0 = foldPair(c0, c2, HIGH2, SWAP2);
-        FloatVector d1 = foldPair(c1, c3, HIGH2, SWAP2);
-        FloatVector sums = foldPair(d0, d1, HIGH1, SWAP1);
+        FloatVector b0 = a0.blend(a8, HIGH8).add(a8.blend(a0, HIGH8).rearrange(SWAP8));
+        FloatVector b1 = a1.blend(a9, HIGH8).add(a9.blend(a1, HIGH8).rearrange(SWAP8));
+        FloatVector b2 = a2.blend(a10, HIGH8).add(a10.blend(a2, HIGH8).rearrange(SWAP8));
+        FloatVector b3 = a3.blend(a11, HIGH8).add(a11.blend(a3, HIGH8).rearrange(SWAP8));
+        FloatVector b4 = a4.blend(a12, HIGH8).add(a12.blend(a4, HIGH8).rearrange(SWAP8));
+        FloatVector b5 = a5.blend(a13, HIGH8).add(a13.blend(a5, HIGH8).rearrange(SWAP8));
+        FloatVector b6 = a6.blend(a14, HIGH8).add(a14.blend(a6, HIGH8).rearrange(SWAP8));
+        FloatVector b7 = a7.blend(a15, HIGH8).add(a15.blend(a7, HIGH8).rearrange(SWAP8));
+        FloatVector c0 = b0.blend(b4, HIGH4).add(b4.blend(b0, HIGH4).rearrange(SWAP4));
+        FloatVector c1 = b1.blend(b5, HIGH4).add(b5.blend(b1, HIGH4).rearrange(SWAP4));
+        FloatVector c2 = b2.blend(b6, HIGH4).add(b6.blend(b2, HIGH4).rearrange(SWAP4));
+        FloatVector c3 = b3.blend(b7, HIGH4).add(b7.blend(b3, HIGH4).rearrange(SWAP4));
+        FloatVector d0 = c0.blend(c2, HIGH2).add(c2.blend(c0, HIGH2).rearrange(SWAP2));
+        FloatVector d1 = c1.blend(c3, HIGH2).add(c3.blend(c1, HIGH2).rearrange(SWAP2));
+        FloatVector sums = d0.blend(d1, HIGH1).add(d1.blend(d0, HIGH1).rearrange(SWAP1));
         if (accumulate) {
             sums = FloatVector.fromMemorySegment(sp, ys, y, ORDER).add(sums);
         }
