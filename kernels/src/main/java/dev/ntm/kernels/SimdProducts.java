@@ -511,6 +511,17 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
                 }
             }
         }
+        // Two or three batch rows left: two of them share each pass over W.
+        for (; b + 2 <= batch; b += 2) {
+            long dy = dy0 + b * lddyb;
+            long dx = dx0 + b * lddxb;
+            int c = 0;
+            for (; c + 4 * v <= full; c += 4 * v) {
+                tile2x4(ws, wBase + bytes(c), rows, ldwb, dys, dy, lddyb, dxs, dx + bytes(c), lddxb, v);
+            }
+            rowRest(ws, wBase, c, full, cols, rows, ldwb, dys, dy, dxs, dx, v);
+            rowRest(ws, wBase, c, full, cols, rows, ldwb, dys, dy + lddyb, dxs, dx + lddxb, v);
+        }
         for (; b < batch; b++) {
             long dy = dy0 + b * lddyb;
             long dx = dx0 + b * lddxb;
@@ -518,18 +529,72 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
             for (; c + 4 * v <= full; c += 4 * v) {
                 tile1x4(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
             }
-            // the last one to three vectors in one pass: a single chain would wait on each FMA
-            if (c + 3 * v <= full) {
-                tile1x3(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
-            } else if (c + 2 * v <= full) {
-                tile1x2(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
-            } else if (c < full) {
-                tile1x1(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c));
-            }
-            if (full < cols) {
-                columnTail(ws, wBase, full, cols, rows, ldwb, dys, dy, dxs, dx);
-            }
+            rowRest(ws, wBase, c, full, cols, rows, ldwb, dys, dy, dxs, dx, v);
         }
+    }
+
+    /**
+     * One batch row of {@link #gemmTransposedAt} from column {@code c} on: the last one to three
+     * vectors in one pass (a single chain would wait on each FMA), then the scalar columns.
+     */
+    private void rowRest(MemorySegment ws, long wBase, int c, int full, int cols, int rows, long ldwb,
+                         MemorySegment dys, long dy, MemorySegment dxs, long dx, int v) {
+        if (c + 3 * v <= full) {
+            tile1x3(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
+        } else if (c + 2 * v <= full) {
+            tile1x2(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
+        } else if (c < full) {
+            tile1x1(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c));
+        }
+        if (full < cols) {
+            columnTail(ws, wBase, full, cols, rows, ldwb, dys, dy, dxs, dx);
+        }
+    }
+
+    /**
+     * Two batch rows by four column vectors: each weight vector loaded once for both rows, every
+     * element the same chain of fused multiply-adds as in {@link #tile1x4}.
+     */
+    private void tile2x4(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy, long lddyb,
+                         MemorySegment dxs, long dx, long lddxb, int v) {
+        VectorSpecies<Float> sp = species();
+        long vb = bytes(v);
+        long dx1 = dx + lddxb;
+        FloatVector a00 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
+        FloatVector a01 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
+        FloatVector a02 = FloatVector.fromMemorySegment(sp, dxs, dx + 2 * vb, ORDER);
+        FloatVector a03 = FloatVector.fromMemorySegment(sp, dxs, dx + 3 * vb, ORDER);
+        FloatVector a10 = FloatVector.fromMemorySegment(sp, dxs, dx1, ORDER);
+        FloatVector a11 = FloatVector.fromMemorySegment(sp, dxs, dx1 + vb, ORDER);
+        FloatVector a12 = FloatVector.fromMemorySegment(sp, dxs, dx1 + 2 * vb, ORDER);
+        FloatVector a13 = FloatVector.fromMemorySegment(sp, dxs, dx1 + 3 * vb, ORDER);
+        MemorySegment g0s = dys.asSlice(dy, bytes(rows));
+        MemorySegment g1s = dys.asSlice(dy + lddyb, bytes(rows));
+        for (int r = 0; r < rows; r++) {
+            MemorySegment row = ws.asSlice(w + r * ldwb, 4 * vb);
+            FloatVector g0 = FloatVector.broadcast(sp, get(g0s, bytes(r)));
+            FloatVector g1 = FloatVector.broadcast(sp, get(g1s, bytes(r)));
+            FloatVector w0 = FloatVector.fromMemorySegment(sp, row, 0, ORDER);
+            FloatVector w1 = FloatVector.fromMemorySegment(sp, row, vb, ORDER);
+            FloatVector w2 = FloatVector.fromMemorySegment(sp, row, 2 * vb, ORDER);
+            FloatVector w3 = FloatVector.fromMemorySegment(sp, row, 3 * vb, ORDER);
+            a00 = w0.fma(g0, a00);
+            a01 = w1.fma(g0, a01);
+            a02 = w2.fma(g0, a02);
+            a03 = w3.fma(g0, a03);
+            a10 = w0.fma(g1, a10);
+            a11 = w1.fma(g1, a11);
+            a12 = w2.fma(g1, a12);
+            a13 = w3.fma(g1, a13);
+        }
+        a00.intoMemorySegment(dxs, dx, ORDER);
+        a01.intoMemorySegment(dxs, dx + vb, ORDER);
+        a02.intoMemorySegment(dxs, dx + 2 * vb, ORDER);
+        a03.intoMemorySegment(dxs, dx + 3 * vb, ORDER);
+        a10.intoMemorySegment(dxs, dx1, ORDER);
+        a11.intoMemorySegment(dxs, dx1 + vb, ORDER);
+        a12.intoMemorySegment(dxs, dx1 + 2 * vb, ORDER);
+        a13.intoMemorySegment(dxs, dx1 + 3 * vb, ORDER);
     }
 
     @Override

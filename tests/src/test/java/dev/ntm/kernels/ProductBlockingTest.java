@@ -10,14 +10,22 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The matrix-vector product gives every row the same bits however many rows one call covers: a
+ * The products give every row and every sequence the same bits however a call blocks them.
+ *
+ * <p>The matrix-vector product gives every row the same bits however many rows one call covers: a
  * call over many rows (where 512-bit kernels fold sixteen rows' lanes together) equals, bit for
  * bit, calls of four rows each (the four-row block every row took before) plus one call for the
  * rows left over. Training at batch 1 and evaluation read the LSTM weights through this product,
  * so every recorded run depends on it. The data are checked to be order-sensitive: a plain
  * left-to-right sum differs from the kernel's in some row.
+ *
+ * <p>The transposed product ({@code dx += W^T dy} per sequence, the input gradient of every layer
+ * and the engine's forward product at batch >= 2) gives each sequence of a batch the bits it
+ * gets alone, whether it falls in a block of four, a pair or a single row: training results do not
+ * depend on how many sequences are still active at a step, and a session stepped with others
+ * matches itself stepped alone.
  */
-class GemvBlockTest {
+class ProductBlockingTest {
 
     /** rows x cols (cols a multiple of 16: the padded rows the 16-row block takes, and 129: it does not). */
     private static final int[][] SHAPES = {{16, 16}, {32, 128}, {400, 144}, {29, 144}, {37, 32}, {400, 129}, {3, 48}};
@@ -79,5 +87,40 @@ class GemvBlockTest {
             }
         }
         assertTrue(orderSensitive > 100, "the data do not tell summation orders apart: " + orderSensitive + " rows differ");
+    }
+    @ParameterizedTest
+    @ValueSource(ints = {128, 256, 512})
+    void eachSequenceOfATransposedProductGetsItsOwnBits(int bits) {
+        Kernels k = SimdKernels.create(bits);
+        SplittableRandom r = new SplittableRandom(bits + 1);
+        int[][] shapes = {{400, 129}, {26, 100}, {7, 37}, {16, 144}, {3, 16}};
+        for (int[] shape : shapes) {
+            int rows = shape[0];
+            int cols = shape[1];
+            int ldw = cols + 5;
+            int lddy = rows + 3;
+            int lddx = cols + 7;
+            for (int batch : new int[] {1, 2, 3, 5, 6, 7, 13}) {
+                try (Arena arena = Arena.ofShared()) {
+                    MemorySegment w = filled(arena, (long) rows * ldw + 8, r);
+                    MemorySegment dy = filled(arena, (long) batch * lddy + 8, r);
+                    MemorySegment together = filled(arena, (long) batch * lddx + 8, r);
+                    MemorySegment alone = Buffers.allocate(arena, (long) batch * lddx + 8);
+                    MemorySegment.copy(together, 0, alone, 0, ((long) batch * lddx + 8) * Float.BYTES);
+                    k.gemmTransposed(w, 1, rows, cols, ldw, dy, 2, lddy, together, 3, lddx, batch);
+                    for (int b = 0; b < batch; b++) {
+                        k.gemmTransposed(w, 1, rows, cols, ldw, dy, 2 + (long) b * lddy, lddy, alone,
+                                3 + (long) b * lddx, lddx, 1);
+                    }
+                    for (long i = 0; i < (long) batch * lddx + 8; i++) {
+                        if (Float.floatToRawIntBits(Buffers.get(together, i)) != Float.floatToRawIntBits(Buffers.get(alone, i))) {
+                            throw new AssertionError(bits + " bits, " + rows + " x " + cols + ", batch " + batch + ": float "
+                                    + i + " is " + Buffers.get(together, i) + " in the batch, " + Buffers.get(alone, i)
+                                    + " alone");
+                        }
+                    }
+                }
+            }
+        }
     }
 }
