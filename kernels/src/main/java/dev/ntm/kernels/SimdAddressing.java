@@ -279,13 +279,33 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
             t1.fma(m1, p1.fma(kj, FloatVector.fromMemorySegment(sp, dmem, dmAt + c + vb, ORDER)))
                     .intoMemorySegment(dmem, dmAt + c + vb, ORDER);
             FloatVector dk = p0.fma(m0, p1.mul(m1));
-            for (int half = v >> 1; half > 0; half >>= 1) {
-                dk = dk.add(dk.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+            // the lane fold with constant shuffle starts (a variable start can stay allocated; see gemvAt)
+            if (v > 8) {
+                dk = dk.add(dk.rearrange(VectorShuffle.iota(sp, 8, 1, true)));
+            }
+            if (v > 4) {
+                dk = dk.add(dk.rearrange(VectorShuffle.iota(sp, 4, 1, true)));
+            }
+            if (v > 2) {
+                dk = dk.add(dk.rearrange(VectorShuffle.iota(sp, 2, 1, true)));
+            }
+            if (v > 1) {
+                dk = dk.add(dk.rearrange(VectorShuffle.iota(sp, 1, 1, true)));
             }
             dkey.set(F, dkAt + kb, dkey.get(F, dkAt + kb) + dk.lane(0));
         }
-        for (int half = v >> 1; half > 0; half >>= 1) {
-            qv = qv.add(qv.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        // the lane fold with constant shuffle starts (a variable start can stay allocated; see gemvAt)
+        if (v > 8) {
+            qv = qv.add(qv.rearrange(VectorShuffle.iota(sp, 8, 1, true)));
+        }
+        if (v > 4) {
+            qv = qv.add(qv.rearrange(VectorShuffle.iota(sp, 4, 1, true)));
+        }
+        if (v > 2) {
+            qv = qv.add(qv.rearrange(VectorShuffle.iota(sp, 2, 1, true)));
+        }
+        if (v > 1) {
+            qv = qv.add(qv.rearrange(VectorShuffle.iota(sp, 1, 1, true)));
         }
         return qv.lane(0);
     }
@@ -311,13 +331,33 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
             t.fma(mv, p.fma(kj, FloatVector.fromMemorySegment(sp, dmem, dmAt + c, ORDER)))
                     .intoMemorySegment(dmem, dmAt + c, ORDER);
             FloatVector dk = p.mul(mv);
-            for (int half = v >> 1; half > 0; half >>= 1) {
-                dk = dk.add(dk.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+            // the lane fold with constant shuffle starts (a variable start can stay allocated; see gemvAt)
+            if (v > 8) {
+                dk = dk.add(dk.rearrange(VectorShuffle.iota(sp, 8, 1, true)));
+            }
+            if (v > 4) {
+                dk = dk.add(dk.rearrange(VectorShuffle.iota(sp, 4, 1, true)));
+            }
+            if (v > 2) {
+                dk = dk.add(dk.rearrange(VectorShuffle.iota(sp, 2, 1, true)));
+            }
+            if (v > 1) {
+                dk = dk.add(dk.rearrange(VectorShuffle.iota(sp, 1, 1, true)));
             }
             dkey.set(F, dkAt + kb, dkey.get(F, dkAt + kb) + dk.lane(0));
         }
-        for (int half = v >> 1; half > 0; half >>= 1) {
-            qv = qv.add(qv.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        // the lane fold with constant shuffle starts (a variable start can stay allocated; see gemvAt)
+        if (v > 8) {
+            qv = qv.add(qv.rearrange(VectorShuffle.iota(sp, 8, 1, true)));
+        }
+        if (v > 4) {
+            qv = qv.add(qv.rearrange(VectorShuffle.iota(sp, 4, 1, true)));
+        }
+        if (v > 2) {
+            qv = qv.add(qv.rearrange(VectorShuffle.iota(sp, 2, 1, true)));
+        }
+        if (v > 1) {
+            qv = qv.add(qv.rearrange(VectorShuffle.iota(sp, 1, 1, true)));
         }
         return qv.lane(0);
     }
@@ -576,8 +616,18 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
             dgamma = z.fma(FloatVector.fromMemorySegment(sp, dws, dwsAt + o, ORDER), dgamma);
             grad.intoMemorySegment(dws, dwsAt + o, ORDER);
         }
-        for (int half = v >> 1; half > 0; half >>= 1) {
-            dgamma = dgamma.add(dgamma.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        // the lane fold with constant shuffle starts (a variable start can stay allocated; see gemvAt)
+        if (v > 8) {
+            dgamma = dgamma.add(dgamma.rearrange(VectorShuffle.iota(sp, 8, 1, true)));
+        }
+        if (v > 4) {
+            dgamma = dgamma.add(dgamma.rearrange(VectorShuffle.iota(sp, 4, 1, true)));
+        }
+        if (v > 2) {
+            dgamma = dgamma.add(dgamma.rearrange(VectorShuffle.iota(sp, 2, 1, true)));
+        }
+        if (v > 1) {
+            dgamma = dgamma.add(dgamma.rearrange(VectorShuffle.iota(sp, 1, 1, true)));
         }
         float dg = dgamma.lane(0);
         for (; i < n; i++) {
@@ -602,8 +652,18 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
             acc = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER)
                     .fma(FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER).sub(c), acc);
         }
-        for (int half = v >> 1; half > 0; half >>= 1) {
-            acc = acc.add(acc.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        // the lane fold with constant shuffle starts (a variable start can stay allocated; see gemvAt)
+        if (v > 8) {
+            acc = acc.add(acc.rearrange(VectorShuffle.iota(sp, 8, 1, true)));
+        }
+        if (v > 4) {
+            acc = acc.add(acc.rearrange(VectorShuffle.iota(sp, 4, 1, true)));
+        }
+        if (v > 2) {
+            acc = acc.add(acc.rearrange(VectorShuffle.iota(sp, 2, 1, true)));
+        }
+        if (v > 1) {
+            acc = acc.add(acc.rearrange(VectorShuffle.iota(sp, 1, 1, true)));
         }
         float sum = acc.lane(0);
         for (; i < n; i++) {

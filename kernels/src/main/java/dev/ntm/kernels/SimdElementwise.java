@@ -423,8 +423,18 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
             loss = loss.add(yv.max(0f).sub(yv.mul(tv)).add(FloatVector.fromMemorySegment(sp, dy, dyAt + o, ORDER)));
             sig.sub(tv).fma(scaleV, grad).intoMemorySegment(dy, dyAt + o, ORDER);
         }
-        for (int half = v >> 1; half > 0; half >>= 1) {
-            loss = loss.add(loss.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        // the lane fold with constant shuffle starts (a variable start can stay allocated; see gemvAt)
+        if (v > 8) {
+            loss = loss.add(loss.rearrange(VectorShuffle.iota(sp, 8, 1, true)));
+        }
+        if (v > 4) {
+            loss = loss.add(loss.rearrange(VectorShuffle.iota(sp, 4, 1, true)));
+        }
+        if (v > 2) {
+            loss = loss.add(loss.rearrange(VectorShuffle.iota(sp, 2, 1, true)));
+        }
+        if (v > 1) {
+            loss = loss.add(loss.rearrange(VectorShuffle.iota(sp, 1, 1, true)));
         }
         double total = loss.lane(0);
         for (; i < n; i++) {

@@ -456,8 +456,24 @@ abstract class SimdMemory extends SimdAddressing implements MemoryKernels {
             daAcc = daAcc.add(gw);
             g.mul(one.sub(wh.mul(ev))).intoMemorySegment(gIn, o, ORDER);
         }
-        for (int half = v >> 1; half > 0; half >>= 1) {
-            VectorShuffle<Float> fold = VectorShuffle.iota(sp, half, 1, true);
+        // the lane fold with constant shuffle starts (a variable start can stay allocated; see gemvAt)
+        if (v > 8) {
+            VectorShuffle<Float> fold = VectorShuffle.iota(sp, 8, 1, true);
+            deAcc = deAcc.add(deAcc.rearrange(fold));
+            daAcc = daAcc.add(daAcc.rearrange(fold));
+        }
+        if (v > 4) {
+            VectorShuffle<Float> fold = VectorShuffle.iota(sp, 4, 1, true);
+            deAcc = deAcc.add(deAcc.rearrange(fold));
+            daAcc = daAcc.add(daAcc.rearrange(fold));
+        }
+        if (v > 2) {
+            VectorShuffle<Float> fold = VectorShuffle.iota(sp, 2, 1, true);
+            deAcc = deAcc.add(deAcc.rearrange(fold));
+            daAcc = daAcc.add(daAcc.rearrange(fold));
+        }
+        if (v > 1) {
+            VectorShuffle<Float> fold = VectorShuffle.iota(sp, 1, 1, true);
             deAcc = deAcc.add(deAcc.rearrange(fold));
             daAcc = daAcc.add(daAcc.rearrange(fold));
         }
@@ -510,8 +526,24 @@ abstract class SimdMemory extends SimdAddressing implements MemoryKernels {
         }
         long eb = dejAt + h * esb;
         long ab = dajAt + h * asb;
-        for (int half = v >> 1; half > 0; half >>= 1) {
-            VectorShuffle<Float> fold = VectorShuffle.iota(sp, half, 1, true);
+        // the lane fold with constant shuffle starts (a variable start can stay allocated; see gemvAt)
+        if (v > 8) {
+            VectorShuffle<Float> fold = VectorShuffle.iota(sp, 8, 1, true);
+            deAcc = deAcc.add(deAcc.rearrange(fold));
+            daAcc = daAcc.add(daAcc.rearrange(fold));
+        }
+        if (v > 4) {
+            VectorShuffle<Float> fold = VectorShuffle.iota(sp, 4, 1, true);
+            deAcc = deAcc.add(deAcc.rearrange(fold));
+            daAcc = daAcc.add(daAcc.rearrange(fold));
+        }
+        if (v > 2) {
+            VectorShuffle<Float> fold = VectorShuffle.iota(sp, 2, 1, true);
+            deAcc = deAcc.add(deAcc.rearrange(fold));
+            daAcc = daAcc.add(daAcc.rearrange(fold));
+        }
+        if (v > 1) {
+            VectorShuffle<Float> fold = VectorShuffle.iota(sp, 1, 1, true);
             deAcc = deAcc.add(deAcc.rearrange(fold));
             daAcc = daAcc.add(daAcc.rearrange(fold));
         }

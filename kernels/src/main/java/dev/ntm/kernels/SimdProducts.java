@@ -408,8 +408,42 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
                 a3 = va.fma(v3, a3);
                 b3 = vb.fma(v3, b3);
             }
-            for (int half = v >> 1; half > 0; half >>= 1) {
-                VectorShuffle<Float> fold = VectorShuffle.iota(sp, half, 1, true);
+            // the lane fold with constant shuffle starts (a variable start can stay allocated; see gemvAt)
+            if (v > 8) {
+                VectorShuffle<Float> fold = VectorShuffle.iota(sp, 8, 1, true);
+                a0 = a0.add(a0.rearrange(fold));
+                a1 = a1.add(a1.rearrange(fold));
+                a2 = a2.add(a2.rearrange(fold));
+                a3 = a3.add(a3.rearrange(fold));
+                b0 = b0.add(b0.rearrange(fold));
+                b1 = b1.add(b1.rearrange(fold));
+                b2 = b2.add(b2.rearrange(fold));
+                b3 = b3.add(b3.rearrange(fold));
+            }
+            if (v > 4) {
+                VectorShuffle<Float> fold = VectorShuffle.iota(sp, 4, 1, true);
+                a0 = a0.add(a0.rearrange(fold));
+                a1 = a1.add(a1.rearrange(fold));
+                a2 = a2.add(a2.rearrange(fold));
+                a3 = a3.add(a3.rearrange(fold));
+                b0 = b0.add(b0.rearrange(fold));
+                b1 = b1.add(b1.rearrange(fold));
+                b2 = b2.add(b2.rearrange(fold));
+                b3 = b3.add(b3.rearrange(fold));
+            }
+            if (v > 2) {
+                VectorShuffle<Float> fold = VectorShuffle.iota(sp, 2, 1, true);
+                a0 = a0.add(a0.rearrange(fold));
+                a1 = a1.add(a1.rearrange(fold));
+                a2 = a2.add(a2.rearrange(fold));
+                a3 = a3.add(a3.rearrange(fold));
+                b0 = b0.add(b0.rearrange(fold));
+                b1 = b1.add(b1.rearrange(fold));
+                b2 = b2.add(b2.rearrange(fold));
+                b3 = b3.add(b3.rearrange(fold));
+            }
+            if (v > 1) {
+                VectorShuffle<Float> fold = VectorShuffle.iota(sp, 1, 1, true);
                 a0 = a0.add(a0.rearrange(fold));
                 a1 = a1.add(a1.rearrange(fold));
                 a2 = a2.add(a2.rearrange(fold));

@@ -214,8 +214,18 @@ abstract class SimdSupport {
             acc0 = FloatVector.fromMemorySegment(sp, as, a + bytes(i), ORDER)
                     .fma(FloatVector.fromMemorySegment(sp, bs, b + bytes(i), ORDER), acc0);
         }
-        for (int half = v >> 1; half > 0; half >>= 1) {
-            acc0 = acc0.add(acc0.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        // the lane fold with constant shuffle starts (a variable start can stay allocated; see gemvAt)
+        if (v > 8) {
+            acc0 = acc0.add(acc0.rearrange(VectorShuffle.iota(sp, 8, 1, true)));
+        }
+        if (v > 4) {
+            acc0 = acc0.add(acc0.rearrange(VectorShuffle.iota(sp, 4, 1, true)));
+        }
+        if (v > 2) {
+            acc0 = acc0.add(acc0.rearrange(VectorShuffle.iota(sp, 2, 1, true)));
+        }
+        if (v > 1) {
+            acc0 = acc0.add(acc0.rearrange(VectorShuffle.iota(sp, 1, 1, true)));
         }
         float s = acc0.lane(0);
         for (; i < n; i++) {
@@ -288,8 +298,18 @@ abstract class SimdSupport {
             expAt(ys, y + o);
             total = total.add(FloatVector.fromMemorySegment(sp, ys, y + o, ORDER));
         }
-        for (int half = v >> 1; half > 0; half >>= 1) {
-            total = total.add(total.rearrange(VectorShuffle.iota(sp, half, 1, true)));
+        // the lane fold with constant shuffle starts (a variable start can stay allocated; see gemvAt)
+        if (v > 8) {
+            total = total.add(total.rearrange(VectorShuffle.iota(sp, 8, 1, true)));
+        }
+        if (v > 4) {
+            total = total.add(total.rearrange(VectorShuffle.iota(sp, 4, 1, true)));
+        }
+        if (v > 2) {
+            total = total.add(total.rearrange(VectorShuffle.iota(sp, 2, 1, true)));
+        }
+        if (v > 1) {
+            total = total.add(total.rearrange(VectorShuffle.iota(sp, 1, 1, true)));
         }
         float s = total.lane(0);
         for (; i < n; i++) {
