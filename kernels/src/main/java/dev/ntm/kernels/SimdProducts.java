@@ -270,25 +270,27 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         FloatVector a15 = a0;
         long end = bytes(cols);
         long vb = sp.vectorByteSize();
+        MemorySegment xr = run(xs, x, cols);
+        MemorySegment blk = ws.asSlice(w0, 15 * ldwb + end);
         for (long o = 0; o < end; o += vb) {
-            FloatVector xv = FloatVector.fromMemorySegment(sp, xs, x + o, ORDER);
-            long w = w0 + o;
-            a0 = FloatVector.fromMemorySegment(sp, ws, w, ORDER).fma(xv, a0);
-            a1 = FloatVector.fromMemorySegment(sp, ws, w + ldwb, ORDER).fma(xv, a1);
-            a2 = FloatVector.fromMemorySegment(sp, ws, w + 2 * ldwb, ORDER).fma(xv, a2);
-            a3 = FloatVector.fromMemorySegment(sp, ws, w + 3 * ldwb, ORDER).fma(xv, a3);
-            a4 = FloatVector.fromMemorySegment(sp, ws, w + 4 * ldwb, ORDER).fma(xv, a4);
-            a5 = FloatVector.fromMemorySegment(sp, ws, w + 5 * ldwb, ORDER).fma(xv, a5);
-            a6 = FloatVector.fromMemorySegment(sp, ws, w + 6 * ldwb, ORDER).fma(xv, a6);
-            a7 = FloatVector.fromMemorySegment(sp, ws, w + 7 * ldwb, ORDER).fma(xv, a7);
-            a8 = FloatVector.fromMemorySegment(sp, ws, w + 8 * ldwb, ORDER).fma(xv, a8);
-            a9 = FloatVector.fromMemorySegment(sp, ws, w + 9 * ldwb, ORDER).fma(xv, a9);
-            a10 = FloatVector.fromMemorySegment(sp, ws, w + 10 * ldwb, ORDER).fma(xv, a10);
-            a11 = FloatVector.fromMemorySegment(sp, ws, w + 11 * ldwb, ORDER).fma(xv, a11);
-            a12 = FloatVector.fromMemorySegment(sp, ws, w + 12 * ldwb, ORDER).fma(xv, a12);
-            a13 = FloatVector.fromMemorySegment(sp, ws, w + 13 * ldwb, ORDER).fma(xv, a13);
-            a14 = FloatVector.fromMemorySegment(sp, ws, w + 14 * ldwb, ORDER).fma(xv, a14);
-            a15 = FloatVector.fromMemorySegment(sp, ws, w + 15 * ldwb, ORDER).fma(xv, a15);
+            FloatVector xv = FloatVector.fromMemorySegment(sp, xr, o, ORDER);
+            long w = o;
+            a0 = FloatVector.fromMemorySegment(sp, blk, w, ORDER).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(sp, blk, w + ldwb, ORDER).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(sp, blk, w + 2 * ldwb, ORDER).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(sp, blk, w + 3 * ldwb, ORDER).fma(xv, a3);
+            a4 = FloatVector.fromMemorySegment(sp, blk, w + 4 * ldwb, ORDER).fma(xv, a4);
+            a5 = FloatVector.fromMemorySegment(sp, blk, w + 5 * ldwb, ORDER).fma(xv, a5);
+            a6 = FloatVector.fromMemorySegment(sp, blk, w + 6 * ldwb, ORDER).fma(xv, a6);
+            a7 = FloatVector.fromMemorySegment(sp, blk, w + 7 * ldwb, ORDER).fma(xv, a7);
+            a8 = FloatVector.fromMemorySegment(sp, blk, w + 8 * ldwb, ORDER).fma(xv, a8);
+            a9 = FloatVector.fromMemorySegment(sp, blk, w + 9 * ldwb, ORDER).fma(xv, a9);
+            a10 = FloatVector.fromMemorySegment(sp, blk, w + 10 * ldwb, ORDER).fma(xv, a10);
+            a11 = FloatVector.fromMemorySegment(sp, blk, w + 11 * ldwb, ORDER).fma(xv, a11);
+            a12 = FloatVector.fromMemorySegment(sp, blk, w + 12 * ldwb, ORDER).fma(xv, a12);
+            a13 = FloatVector.fromMemorySegment(sp, blk, w + 13 * ldwb, ORDER).fma(xv, a13);
+            a14 = FloatVector.fromMemorySegment(sp, blk, w + 14 * ldwb, ORDER).fma(xv, a14);
+            a15 = FloatVector.fromMemorySegment(sp, blk, w + 15 * ldwb, ORDER).fma(xv, a15);
         }
         // Row i ends in lane i: the pair at distance 8 puts rows i and i + 8 in one vector, and so on.
         FloatVector b0 = a0.blend(a8, HIGH8).add(a8.blend(a0, HIGH8).rearrange(SWAP8));

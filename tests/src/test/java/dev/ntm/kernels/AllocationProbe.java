@@ -40,7 +40,8 @@ public final class AllocationProbe {
         int rows = 400;
         int cols = 129;
         int batch = 32;
-        int big = Math.max(Math.max((long) m * ld, (long) rows * cols) > Integer.MAX_VALUE ? 0 : Math.max(m * ld, rows * cols), batch * 416);
+        // rows * 144: the product over rows padded to whole vectors (the 16-row path of gemv)
+        int big = Math.max(Math.max((long) m * ld, (long) rows * 144) > Integer.MAX_VALUE ? 0 : Math.max(m * ld, rows * 144), batch * 416);
         MemorySegment[] b = new MemorySegment[12];
         for (int i = 0; i < b.length; i++) {
             b[i] = Buffers.allocate(arena, big);
@@ -55,6 +56,7 @@ public final class AllocationProbe {
         calls.put("sumOfSquares", () -> k.sumOfSquares(b[0], 0, n));
         calls.put("clamp", () -> k.clamp(b[2], 0, n, 10f));
         calls.put("gemv", () -> k.gemv(b[0], 0, rows, cols, cols, b[1], 0, b[2], 0, false));
+        calls.put("gemv/padded", () -> k.gemv(b[0], 0, rows, 144, 144, b[1], 0, b[2], 0, true));
         calls.put("gemvTransposed", () -> k.gemvTransposed(b[0], 0, rows, cols, cols, b[1], 0, b[3], 0));
         calls.put("rank1Update", () -> k.rank1Update(b[3], 0, rows, cols, cols, b[1], 0, b[0], 0));
         calls.put("gemm", () -> k.gemm(b[0], 0, rows, cols, cols, b[1], 0, 144, b[2], 0, 416, batch, false));
