@@ -971,6 +971,10 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
             long w = dwAt + r * ldwb;
             long g = dyAt + bytes(r);
             int c = 0;
+            for (; c + 3 * v <= full; c += 3 * v) {
+                rankTile4x3(dw, w + bytes(c), ldwb, dy, g, lddyb, x, xAt + bytes(c), ldxb, stepb, steps, active,
+                        from, batch, v);
+            }
             for (; c + 2 * v <= full; c += 2 * v) {
                 rankTile4x2(dw, w + bytes(c), ldwb, dy, g, lddyb, x, xAt + bytes(c), ldxb, stepb, steps, active,
                         from, batch, v);
@@ -1001,6 +1005,72 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
                 a0.intoMemorySegment(dw, w + bytes(c), ORDER);
             }
         }
+    }
+
+    /**
+     * Four weight rows by three column vectors of {@link #rankK}: 12 multiply-adds per three x
+     * loads and four dY broadcasts (the 4 x 2 tile: 8 per two and four), each element the same
+     * chain as in the other tiles.
+     */
+    private void rankTile4x3(MemorySegment dw, long w, long ldwb, MemorySegment dy, long g, long lddyb,
+                             MemorySegment x, long xc, long ldxb, long stepb, int steps, int[] active, int from,
+                             int batch, int v) {
+        VectorSpecies<Float> sp = species();
+        long vb = bytes(v);
+        long w1 = w + ldwb;
+        long w2 = w1 + ldwb;
+        long w3 = w2 + ldwb;
+        FloatVector a00 = FloatVector.fromMemorySegment(sp, dw, w, ORDER);
+        FloatVector a01 = FloatVector.fromMemorySegment(sp, dw, w + vb, ORDER);
+        FloatVector a02 = FloatVector.fromMemorySegment(sp, dw, w + 2 * vb, ORDER);
+        FloatVector a10 = FloatVector.fromMemorySegment(sp, dw, w1, ORDER);
+        FloatVector a11 = FloatVector.fromMemorySegment(sp, dw, w1 + vb, ORDER);
+        FloatVector a12 = FloatVector.fromMemorySegment(sp, dw, w1 + 2 * vb, ORDER);
+        FloatVector a20 = FloatVector.fromMemorySegment(sp, dw, w2, ORDER);
+        FloatVector a21 = FloatVector.fromMemorySegment(sp, dw, w2 + vb, ORDER);
+        FloatVector a22 = FloatVector.fromMemorySegment(sp, dw, w2 + 2 * vb, ORDER);
+        FloatVector a30 = FloatVector.fromMemorySegment(sp, dw, w3, ORDER);
+        FloatVector a31 = FloatVector.fromMemorySegment(sp, dw, w3 + vb, ORDER);
+        FloatVector a32 = FloatVector.fromMemorySegment(sp, dw, w3 + 2 * vb, ORDER);
+        for (int s = steps - 1; s >= 0; s--) {
+            long dys = g + s * stepb;
+            long xs = xc + s * stepb;
+            for (int b = 0, k = active == null ? batch : active[from + s]; b < k; b++) {
+                MemorySegment dyb = dy.asSlice(dys + b * lddyb, 4 * Float.BYTES);
+                MemorySegment xb = x.asSlice(xs + b * ldxb, 3 * vb);
+                FloatVector x0 = FloatVector.fromMemorySegment(sp, xb, 0, ORDER);
+                FloatVector x1 = FloatVector.fromMemorySegment(sp, xb, vb, ORDER);
+                FloatVector x2 = FloatVector.fromMemorySegment(sp, xb, 2 * vb, ORDER);
+                FloatVector d0 = FloatVector.broadcast(sp, get(dyb, 0));
+                a00 = x0.fma(d0, a00);
+                a01 = x1.fma(d0, a01);
+                a02 = x2.fma(d0, a02);
+                FloatVector d1 = FloatVector.broadcast(sp, get(dyb, Float.BYTES));
+                a10 = x0.fma(d1, a10);
+                a11 = x1.fma(d1, a11);
+                a12 = x2.fma(d1, a12);
+                FloatVector d2 = FloatVector.broadcast(sp, get(dyb, 2 * Float.BYTES));
+                a20 = x0.fma(d2, a20);
+                a21 = x1.fma(d2, a21);
+                a22 = x2.fma(d2, a22);
+                FloatVector d3 = FloatVector.broadcast(sp, get(dyb, 3 * Float.BYTES));
+                a30 = x0.fma(d3, a30);
+                a31 = x1.fma(d3, a31);
+                a32 = x2.fma(d3, a32);
+            }
+        }
+        a00.intoMemorySegment(dw, w, ORDER);
+        a01.intoMemorySegment(dw, w + vb, ORDER);
+        a02.intoMemorySegment(dw, w + 2 * vb, ORDER);
+        a10.intoMemorySegment(dw, w1, ORDER);
+        a11.intoMemorySegment(dw, w1 + vb, ORDER);
+        a12.intoMemorySegment(dw, w1 + 2 * vb, ORDER);
+        a20.intoMemorySegment(dw, w2, ORDER);
+        a21.intoMemorySegment(dw, w2 + vb, ORDER);
+        a22.intoMemorySegment(dw, w2 + 2 * vb, ORDER);
+        a30.intoMemorySegment(dw, w3, ORDER);
+        a31.intoMemorySegment(dw, w3 + vb, ORDER);
+        a32.intoMemorySegment(dw, w3 + 2 * vb, ORDER);
     }
 
     /** Four weight rows by two column vectors of {@link #rankK}. */

@@ -24,6 +24,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * gets alone, whether it falls in a block of four, a pair or a single row: training results do not
  * depend on how many sequences are still active at a step, and a session stepped with others
  * matches itself stepped alone.
+ *
+ * <p>The weight gradient ({@code dW += sum_b dy_b x_b^T}) gives every element of dW the same bits
+ * whatever the width of the column tiles: one call over all columns equals calls over strips two
+ * vectors wide.
  */
 class ProductBlockingTest {
 
@@ -117,6 +121,41 @@ class ProductBlockingTest {
                             throw new AssertionError(bits + " bits, " + rows + " x " + cols + ", batch " + batch + ": float "
                                     + i + " is " + Buffers.get(together, i) + " in the batch, " + Buffers.get(alone, i)
                                     + " alone");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    @ParameterizedTest
+    @ValueSource(ints = {128, 256, 512})
+    void weightGradientElementsDoNotDependOnTheColumnTiles(int bits) {
+        Kernels k = SimdKernels.create(bits);
+        int strip = 2 * bits / 32;
+        SplittableRandom r = new SplittableRandom(bits + 2);
+        int[][] shapes = {{400, 144}, {400, 129}, {26, 100}, {8, 48}};
+        for (int[] shape : shapes) {
+            int rows = shape[0];
+            int cols = shape[1];
+            int ldw = cols + 3;
+            int lddy = rows + 5;
+            int ldx = cols + 9;
+            for (int batch : new int[] {1, 3, 16}) {
+                try (Arena arena = Arena.ofShared()) {
+                    MemorySegment dy = filled(arena, (long) batch * lddy + 8, r);
+                    MemorySegment x = filled(arena, (long) batch * ldx + 8, r);
+                    MemorySegment whole = filled(arena, (long) rows * ldw + 8, r);
+                    MemorySegment strips = Buffers.allocate(arena, (long) rows * ldw + 8);
+                    MemorySegment.copy(whole, 0, strips, 0, ((long) rows * ldw + 8) * Float.BYTES);
+                    k.rankKUpdate(whole, 2, rows, cols, ldw, dy, 1, lddy, x, 3, ldx, batch);
+                    for (int c = 0; c < cols; c += strip) {
+                        k.rankKUpdate(strips, 2 + c, rows, Math.min(strip, cols - c), ldw, dy, 1, lddy, x, 3 + c, ldx, batch);
+                    }
+                    for (long i = 0; i < (long) rows * ldw + 8; i++) {
+                        if (Float.floatToRawIntBits(Buffers.get(whole, i)) != Float.floatToRawIntBits(Buffers.get(strips, i))) {
+                            throw new AssertionError(bits + " bits, " + rows + " x " + cols + ", batch " + batch + ": float "
+                                    + i + " is " + Buffers.get(whole, i) + " in one call, " + Buffers.get(strips, i)
+                                    + " in strips");
                         }
                     }
                 }
