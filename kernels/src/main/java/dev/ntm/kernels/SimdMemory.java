@@ -67,6 +67,11 @@ abstract class SimdMemory extends SimdAddressing implements MemoryKernels {
         int v = sp.length();
         int bound = n & -v;
         int j = 0;
+        if (v == 16 && bound == n) {
+            for (; j + 16 <= m; j += 16) {
+                readBlock16(w, wAt, mem, memAt + j * ldb, n, ldb, r, rAt + bytes(j));
+            }
+        }
         // Four columns at a time share each load of the weighting.
         for (; j + 4 <= m; j += 4) {
             long c0 = j * ldb;
@@ -138,6 +143,71 @@ abstract class SimdMemory extends SimdAddressing implements MemoryKernels {
         for (; j < m; j++) {
             put(r, rAt + bytes(j), dotAt(w, wAt, mem, memAt + j * ldb, n));
         }
+    }
+
+    /**
+     * Sixteen columns of {@link #read} for a 16-lane species and whole vectors of rows, with the
+     * bits of its four-column blocks: the same fused multiply-adds per lane, and the sixteen lane
+     * folds done together as in {@code SimdProducts.gemvBlock16} (two columns per shuffle), so that
+     * lane j of the result is column j's read and one vector store writes all sixteen.
+     */
+    private void readBlock16(MemorySegment w, long wAt, MemorySegment mem, long c0, int n, long ldb,
+                             MemorySegment r, long rAt) {
+        VectorSpecies<Float> sp = species();
+        FloatVector a0 = FloatVector.zero(sp);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector a4 = a0;
+        FloatVector a5 = a0;
+        FloatVector a6 = a0;
+        FloatVector a7 = a0;
+        FloatVector a8 = a0;
+        FloatVector a9 = a0;
+        FloatVector a10 = a0;
+        FloatVector a11 = a0;
+        FloatVector a12 = a0;
+        FloatVector a13 = a0;
+        FloatVector a14 = a0;
+        FloatVector a15 = a0;
+        long end = bytes(n);
+        long vb = sp.vectorByteSize();
+        for (long o = 0; o < end; o += vb) {
+            FloatVector x = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER);
+            long c = c0 + o;
+            a0 = x.fma(FloatVector.fromMemorySegment(sp, mem, c, ORDER), a0);
+            a1 = x.fma(FloatVector.fromMemorySegment(sp, mem, c + ldb, ORDER), a1);
+            a2 = x.fma(FloatVector.fromMemorySegment(sp, mem, c + 2 * ldb, ORDER), a2);
+            a3 = x.fma(FloatVector.fromMemorySegment(sp, mem, c + 3 * ldb, ORDER), a3);
+            a4 = x.fma(FloatVector.fromMemorySegment(sp, mem, c + 4 * ldb, ORDER), a4);
+            a5 = x.fma(FloatVector.fromMemorySegment(sp, mem, c + 5 * ldb, ORDER), a5);
+            a6 = x.fma(FloatVector.fromMemorySegment(sp, mem, c + 6 * ldb, ORDER), a6);
+            a7 = x.fma(FloatVector.fromMemorySegment(sp, mem, c + 7 * ldb, ORDER), a7);
+            a8 = x.fma(FloatVector.fromMemorySegment(sp, mem, c + 8 * ldb, ORDER), a8);
+            a9 = x.fma(FloatVector.fromMemorySegment(sp, mem, c + 9 * ldb, ORDER), a9);
+            a10 = x.fma(FloatVector.fromMemorySegment(sp, mem, c + 10 * ldb, ORDER), a10);
+            a11 = x.fma(FloatVector.fromMemorySegment(sp, mem, c + 11 * ldb, ORDER), a11);
+            a12 = x.fma(FloatVector.fromMemorySegment(sp, mem, c + 12 * ldb, ORDER), a12);
+            a13 = x.fma(FloatVector.fromMemorySegment(sp, mem, c + 13 * ldb, ORDER), a13);
+            a14 = x.fma(FloatVector.fromMemorySegment(sp, mem, c + 14 * ldb, ORDER), a14);
+            a15 = x.fma(FloatVector.fromMemorySegment(sp, mem, c + 15 * ldb, ORDER), a15);
+        }
+        // The paired fold, written out (a helper taking vectors would box them).
+        FloatVector b0 = a0.blend(a8, HIGH8).add(a8.blend(a0, HIGH8).rearrange(SWAP8));
+        FloatVector b1 = a1.blend(a9, HIGH8).add(a9.blend(a1, HIGH8).rearrange(SWAP8));
+        FloatVector b2 = a2.blend(a10, HIGH8).add(a10.blend(a2, HIGH8).rearrange(SWAP8));
+        FloatVector b3 = a3.blend(a11, HIGH8).add(a11.blend(a3, HIGH8).rearrange(SWAP8));
+        FloatVector b4 = a4.blend(a12, HIGH8).add(a12.blend(a4, HIGH8).rearrange(SWAP8));
+        FloatVector b5 = a5.blend(a13, HIGH8).add(a13.blend(a5, HIGH8).rearrange(SWAP8));
+        FloatVector b6 = a6.blend(a14, HIGH8).add(a14.blend(a6, HIGH8).rearrange(SWAP8));
+        FloatVector b7 = a7.blend(a15, HIGH8).add(a15.blend(a7, HIGH8).rearrange(SWAP8));
+        FloatVector d0 = b0.blend(b4, HIGH4).add(b4.blend(b0, HIGH4).rearrange(SWAP4));
+        FloatVector d1 = b1.blend(b5, HIGH4).add(b5.blend(b1, HIGH4).rearrange(SWAP4));
+        FloatVector d2 = b2.blend(b6, HIGH4).add(b6.blend(b2, HIGH4).rearrange(SWAP4));
+        FloatVector d3 = b3.blend(b7, HIGH4).add(b7.blend(b3, HIGH4).rearrange(SWAP4));
+        FloatVector e0 = d0.blend(d2, HIGH2).add(d2.blend(d0, HIGH2).rearrange(SWAP2));
+        FloatVector e1 = d1.blend(d3, HIGH2).add(d3.blend(d1, HIGH2).rearrange(SWAP2));
+        e0.blend(e1, HIGH1).add(e1.blend(e0, HIGH1).rearrange(SWAP1)).intoMemorySegment(r, rAt, ORDER);
     }
 
     @Override

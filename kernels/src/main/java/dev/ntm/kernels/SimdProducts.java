@@ -211,15 +211,15 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
     }
 
     /** Lanes whose index has bit {@code h} set, for h = 8, 4, 2, 1 (16-lane species only). */
-    private static final VectorMask<Float> HIGH8 = laneBitMask(8);
-    private static final VectorMask<Float> HIGH4 = laneBitMask(4);
-    private static final VectorMask<Float> HIGH2 = laneBitMask(2);
-    private static final VectorMask<Float> HIGH1 = laneBitMask(1);
+    static final VectorMask<Float> HIGH8 = laneBitMask(8);
+    static final VectorMask<Float> HIGH4 = laneBitMask(4);
+    static final VectorMask<Float> HIGH2 = laneBitMask(2);
+    static final VectorMask<Float> HIGH1 = laneBitMask(1);
     /** Lane i takes lane {@code i ^ h} (16-lane species only). */
-    private static final VectorShuffle<Float> SWAP8 = laneSwap(8);
-    private static final VectorShuffle<Float> SWAP4 = laneSwap(4);
-    private static final VectorShuffle<Float> SWAP2 = laneSwap(2);
-    private static final VectorShuffle<Float> SWAP1 = laneSwap(1);
+    static final VectorShuffle<Float> SWAP8 = laneSwap(8);
+    static final VectorShuffle<Float> SWAP4 = laneSwap(4);
+    static final VectorShuffle<Float> SWAP2 = laneSwap(2);
+    static final VectorShuffle<Float> SWAP1 = laneSwap(1);
 
     private static VectorMask<Float> laneBitMask(int h) {
         boolean[] bits = new boolean[16];

@@ -28,6 +28,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>The weight gradient ({@code dW += sum_b dy_b x_b^T}) gives every element of dW the same bits
  * whatever the width of the column tiles: one call over all columns equals calls over strips two
  * vectors wide.
+ *
+ * <p>The memory read ({@code r_j = sum_i w_i M_ij}) gives every column the bits of the four-column
+ * block whatever the number of columns in one call (512-bit kernels fold sixteen together).
  */
 class ProductBlockingTest {
 
@@ -161,5 +164,49 @@ class ProductBlockingTest {
                 }
             }
         }
+    }
+    @ParameterizedTest
+    @ValueSource(ints = {128, 256, 512})
+    void readColumnsGetTheBitsOfFourColumnCalls(int bits) {
+        Kernels k = SimdKernels.create(bits);
+        SplittableRandom r = new SplittableRandom(bits + 3);
+        int[][] shapes = {{128, 20}, {1024, 64}, {37, 20}, {16, 16}, {128, 7}};
+        int orderSensitive = 0;
+        for (int[] shape : shapes) {
+            int n = shape[0];
+            int m = shape[1];
+            int ld = n + 16;
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment w = filled(arena, n + 8, r);
+                MemorySegment mem = filled(arena, (long) m * ld + 8, r);
+                MemorySegment whole = filled(arena, m + 8, r);
+                MemorySegment groups = Buffers.allocate(arena, m + 8);
+                MemorySegment.copy(whole, 0, groups, 0, (m + 8L) * Float.BYTES);
+                k.read(w, 1, mem, 16, n, m, ld, whole, 2);
+                int j = 0;
+                for (; j + 4 <= m; j += 4) {
+                    k.read(w, 1, mem, 16 + (long) j * ld, n, 4, ld, groups, 2 + j);
+                }
+                if (j < m) {
+                    k.read(w, 1, mem, 16 + (long) j * ld, n, m - j, ld, groups, 2 + j);
+                }
+                for (int i = 0; i < m + 8; i++) {
+                    if (Float.floatToRawIntBits(Buffers.get(whole, i)) != Float.floatToRawIntBits(Buffers.get(groups, i))) {
+                        throw new AssertionError(bits + " bits, " + n + " x " + m + ": float " + i + " is "
+                                + Buffers.get(whole, i) + " in one call, " + Buffers.get(groups, i) + " in four-column calls");
+                    }
+                }
+                for (int c = 0; c < m; c++) {
+                    float plain = 0f;
+                    for (int i = 0; i < n; i++) {
+                        plain += Buffers.get(w, 1 + i) * Buffers.get(mem, 16 + (long) c * ld + i);
+                    }
+                    if (plain != Buffers.get(whole, 2 + c)) {
+                        orderSensitive++;
+                    }
+                }
+            }
+        }
+        assertTrue(orderSensitive > 20, "the data do not tell summation orders apart: " + orderSensitive);
     }
 }
