@@ -45,6 +45,24 @@ class ProductBlockingTest {
         return s;
     }
 
+    /** Fails at the first float whose bits differ between {@code a} and {@code b}. */
+    private static void assertSameBits(String what, MemorySegment a, String aName, MemorySegment b, String bName,
+                                       long floats) {
+        for (long i = 0; i < floats; i++) {
+            if (Float.floatToRawIntBits(Buffers.get(a, i)) != Float.floatToRawIntBits(Buffers.get(b, i))) {
+                throw new AssertionError(what + ": float " + i + " is " + Buffers.get(a, i) + " in " + aName + ", "
+                        + Buffers.get(b, i) + " in " + bName);
+            }
+        }
+    }
+
+    /** A copy of the first {@code floats} floats of {@code s}. */
+    private static MemorySegment copyOf(Arena arena, MemorySegment s, long floats) {
+        MemorySegment c = Buffers.allocate(arena, floats);
+        MemorySegment.copy(s, 0, c, 0, floats * Float.BYTES);
+        return c;
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {128, 256, 512})
     void manyRowsInOneCallGiveTheBitsOfFourRowCalls(int bits) {
@@ -60,8 +78,7 @@ class ProductBlockingTest {
                     MemorySegment w = filled(arena, (long) rows * ldw + 8, r);
                     MemorySegment x = filled(arena, cols + 8, r);
                     MemorySegment whole = filled(arena, rows + 8, r);
-                    MemorySegment parts = Buffers.allocate(arena, rows + 8);
-                    MemorySegment.copy(whole, 0, parts, 0, (rows + 8L) * Float.BYTES);
+                    MemorySegment parts = copyOf(arena, whole, rows + 8);
                     k.gemv(w, 2, rows, cols, ldw, x, 1, whole, 3, accumulate);
                     int row = 0;
                     for (; row + 4 <= rows; row += 4) {
@@ -70,15 +87,8 @@ class ProductBlockingTest {
                     if (row < rows) {
                         k.gemv(w, 2 + (long) row * ldw, rows - row, cols, ldw, x, 1, parts, 3 + row, accumulate);
                     }
-                    for (int i = 0; i < rows + 8; i++) {
-                        int e = Float.floatToRawIntBits(Buffers.get(parts, i));
-                        int a = Float.floatToRawIntBits(Buffers.get(whole, i));
-                        if (e != a) {
-                            throw new AssertionError(bits + " bits, " + rows + " x " + cols + (accumulate ? " accumulating" : "")
-                                    + ": float " + i + " is " + Buffers.get(whole, i) + " in one call, "
-                                    + Buffers.get(parts, i) + " in four-row calls");
-                        }
-                    }
+                    assertSameBits(bits + " bits, " + rows + " x " + cols + (accumulate ? " accumulating" : ""),
+                            whole, "one call", parts, "four-row calls", rows + 8);
                     if (!accumulate) {
                         for (int i = 0; i < rows; i++) {
                             float plain = 0f;
@@ -93,8 +103,10 @@ class ProductBlockingTest {
                 }
             }
         }
-        assertTrue(orderSensitive > 100, "the data do not tell summation orders apart: " + orderSensitive + " rows differ");
+        assertTrue(orderSensitive > 100,
+                "the data do not tell summation orders apart: " + orderSensitive + " rows differ");
     }
+
     @ParameterizedTest
     @ValueSource(ints = {128, 256, 512})
     void eachSequenceOfATransposedProductGetsItsOwnBits(int bits) {
@@ -112,24 +124,19 @@ class ProductBlockingTest {
                     MemorySegment w = filled(arena, (long) rows * ldw + 8, r);
                     MemorySegment dy = filled(arena, (long) batch * lddy + 8, r);
                     MemorySegment together = filled(arena, (long) batch * lddx + 8, r);
-                    MemorySegment alone = Buffers.allocate(arena, (long) batch * lddx + 8);
-                    MemorySegment.copy(together, 0, alone, 0, ((long) batch * lddx + 8) * Float.BYTES);
+                    MemorySegment alone = copyOf(arena, together, (long) batch * lddx + 8);
                     k.gemmTransposed(w, 1, rows, cols, ldw, dy, 2, lddy, together, 3, lddx, batch);
                     for (int b = 0; b < batch; b++) {
                         k.gemmTransposed(w, 1, rows, cols, ldw, dy, 2 + (long) b * lddy, lddy, alone,
                                 3 + (long) b * lddx, lddx, 1);
                     }
-                    for (long i = 0; i < (long) batch * lddx + 8; i++) {
-                        if (Float.floatToRawIntBits(Buffers.get(together, i)) != Float.floatToRawIntBits(Buffers.get(alone, i))) {
-                            throw new AssertionError(bits + " bits, " + rows + " x " + cols + ", batch " + batch + ": float "
-                                    + i + " is " + Buffers.get(together, i) + " in the batch, " + Buffers.get(alone, i)
-                                    + " alone");
-                        }
-                    }
+                    assertSameBits(bits + " bits, " + rows + " x " + cols + ", batch " + batch,
+                            together, "the batch", alone, "alone", (long) batch * lddx + 8);
                 }
             }
         }
     }
+
     @ParameterizedTest
     @ValueSource(ints = {128, 256, 512})
     void weightGradientElementsDoNotDependOnTheColumnTiles(int bits) {
@@ -148,23 +155,19 @@ class ProductBlockingTest {
                     MemorySegment dy = filled(arena, (long) batch * lddy + 8, r);
                     MemorySegment x = filled(arena, (long) batch * ldx + 8, r);
                     MemorySegment whole = filled(arena, (long) rows * ldw + 8, r);
-                    MemorySegment strips = Buffers.allocate(arena, (long) rows * ldw + 8);
-                    MemorySegment.copy(whole, 0, strips, 0, ((long) rows * ldw + 8) * Float.BYTES);
+                    MemorySegment strips = copyOf(arena, whole, (long) rows * ldw + 8);
                     k.rankKUpdate(whole, 2, rows, cols, ldw, dy, 1, lddy, x, 3, ldx, batch);
                     for (int c = 0; c < cols; c += strip) {
-                        k.rankKUpdate(strips, 2 + c, rows, Math.min(strip, cols - c), ldw, dy, 1, lddy, x, 3 + c, ldx, batch);
+                        k.rankKUpdate(strips, 2 + c, rows, Math.min(strip, cols - c), ldw,
+                                dy, 1, lddy, x, 3 + c, ldx, batch);
                     }
-                    for (long i = 0; i < (long) rows * ldw + 8; i++) {
-                        if (Float.floatToRawIntBits(Buffers.get(whole, i)) != Float.floatToRawIntBits(Buffers.get(strips, i))) {
-                            throw new AssertionError(bits + " bits, " + rows + " x " + cols + ", batch " + batch + ": float "
-                                    + i + " is " + Buffers.get(whole, i) + " in one call, " + Buffers.get(strips, i)
-                                    + " in strips");
-                        }
-                    }
+                    assertSameBits(bits + " bits, " + rows + " x " + cols + ", batch " + batch,
+                            whole, "one call", strips, "strips", (long) rows * ldw + 8);
                 }
             }
         }
     }
+
     @ParameterizedTest
     @ValueSource(ints = {128, 256, 512})
     void readColumnsGetTheBitsOfFourColumnCalls(int bits) {
@@ -180,8 +183,7 @@ class ProductBlockingTest {
                 MemorySegment w = filled(arena, n + 8, r);
                 MemorySegment mem = filled(arena, (long) m * ld + 8, r);
                 MemorySegment whole = filled(arena, m + 8, r);
-                MemorySegment groups = Buffers.allocate(arena, m + 8);
-                MemorySegment.copy(whole, 0, groups, 0, (m + 8L) * Float.BYTES);
+                MemorySegment groups = copyOf(arena, whole, m + 8);
                 k.read(w, 1, mem, 16, n, m, ld, whole, 2);
                 int j = 0;
                 for (; j + 4 <= m; j += 4) {
@@ -190,12 +192,7 @@ class ProductBlockingTest {
                 if (j < m) {
                     k.read(w, 1, mem, 16 + (long) j * ld, n, m - j, ld, groups, 2 + j);
                 }
-                for (int i = 0; i < m + 8; i++) {
-                    if (Float.floatToRawIntBits(Buffers.get(whole, i)) != Float.floatToRawIntBits(Buffers.get(groups, i))) {
-                        throw new AssertionError(bits + " bits, " + n + " x " + m + ": float " + i + " is "
-                                + Buffers.get(whole, i) + " in one call, " + Buffers.get(groups, i) + " in four-column calls");
-                    }
-                }
+                assertSameBits(bits + " bits, " + n + " x " + m, whole, "one call", groups, "four-column calls", m + 8);
                 for (int c = 0; c < m; c++) {
                     float plain = 0f;
                     for (int i = 0; i < n; i++) {
