@@ -122,7 +122,9 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
     }
 
     /**
-     * One matrix-vector product, four weight rows at a time sharing each load of x. The inner loop
+     * One matrix-vector product: on 16 lanes with whole vectors of columns sixteen weight rows at a
+     * time ({@link #gemvBlock16}, the same bits per row), then four at a time sharing each load of
+     * x, then single rows. The inner loop
      * counts in bytes with a {@code long}: on 129-float rows (8 vectors) that measured ~9% faster and
      * steadier across forks than an {@code int} column index (4.0 +- 0.1 against 4.4 +- 0.3 us for the
      * 400 x 129 gate product); the bounds checks still cost ~25% (3.1 us with them disabled).
