@@ -187,11 +187,11 @@ public class ElementwiseBench {
 
     @Benchmark
     public void adam() {
-        k.adam(m3, 0, dOut, 0, m1, 0, m2, 0, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.5f, 0.1f);
+        k.adam(m3, 0, dOut, 0, m1, 0, m2, 0, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.5f, 0.1f, 10f);
     }
 
     @Benchmark
     public void rmsprop() {
-        k.rmsprop(m3, 0, dOut, 0, m2, 0, grad, 0, out, 0, n, 1e-4f, 0.95f, 0.9f, 1e-4f);
+        k.rmsprop(m3, 0, dOut, 0, m2, 0, grad, 0, out, 0, n, 1e-4f, 0.95f, 0.9f, 1e-4f, 10f);
     }
 }

@@ -160,8 +160,9 @@ public final class Workloads {
         public void run() {
             grads.zero();
             network.forwardBackward(params.segment(), grads.segment(), pool, cursor, batch, 1f / batch, stats);
-            clipping.apply(kernels, grads.segment(), size);
-            optimizer.step(params.segment(), grads.segment());
+            double norm = Math.sqrt(kernels.sumOfSquares(grads.segment(), 0, size));
+            clipping.applyNorm(kernels, grads.segment(), size, norm);
+            optimizer.step(params.segment(), grads.segment(), clipping.elementBound());
             cursor = cursor + batch == pool.length ? 0 : cursor + batch;
         }
 

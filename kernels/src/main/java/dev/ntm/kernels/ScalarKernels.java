@@ -590,9 +590,9 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void adam(MemorySegment p, long pOff, MemorySegment g, long gOff,
                      MemorySegment m, long mOff, MemorySegment v, long vOff, int n,
-                     float lr, float beta1, float beta2, float eps, float bc1, float bc2) {
+                     float lr, float beta1, float beta2, float eps, float bc1, float bc2, float clip) {
         for (int i = 0; i < n; i++) {
-            float gi = ld(g, gOff + i);
+            float gi = Math.min(Math.max(ld(g, gOff + i), -clip), clip);
             float mi = beta1 * ld(m, mOff + i) + (1f - beta1) * gi;
             float vi = beta2 * ld(v, vOff + i) + (1f - beta2) * gi * gi;
             st(m, mOff + i, mi);
@@ -605,9 +605,9 @@ public final class ScalarKernels implements Kernels {
     public void rmsprop(MemorySegment p, long pOff, MemorySegment g, long gOff,
                         MemorySegment sq, long sqOff, MemorySegment mean, long meanOff,
                         MemorySegment delta, long deltaOff, int n,
-                        float lr, float decay, float momentum, float eps) {
+                        float lr, float decay, float momentum, float eps, float clip) {
         for (int i = 0; i < n; i++) {
-            float gi = ld(g, gOff + i);
+            float gi = Math.min(Math.max(ld(g, gOff + i), -clip), clip);
             float ni = decay * ld(sq, sqOff + i) + (1f - decay) * gi * gi;
             float mi = decay * ld(mean, meanOff + i) + (1f - decay) * gi;
             float di = momentum * ld(delta, deltaOff + i) - lr * gi / (float) Math.sqrt(ni - mi * mi + eps);

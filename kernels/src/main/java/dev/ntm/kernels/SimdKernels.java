@@ -210,7 +210,7 @@ public abstract sealed class SimdKernels extends SimdMemory implements Kernels
     @Override
     public void adam(MemorySegment p, long pOff, MemorySegment g, long gOff,
                      MemorySegment m, long mOff, MemorySegment v, long vOff, int n,
-                     float lr, float beta1, float beta2, float eps, float bc1, float bc2) {
+                     float lr, float beta1, float beta2, float eps, float bc1, float bc2, float clip) {
         VectorSpecies<Float> sp = species();
         if (n <= 0) {
             return;
@@ -224,10 +224,10 @@ public abstract sealed class SimdKernels extends SimdMemory implements Kernels
         int len = sp.length();
         int bound = n & -len;
         int i = 0;
-        // Same operations in the same order as the scalar reference.
+        // Same operations in the same order as the scalar reference (the clamp as in clamp()).
         for (; i < bound; i += len) {
             long o = bytes(i);
-            FloatVector gi = FloatVector.fromMemorySegment(sp, g, gAt + o, ORDER);
+            FloatVector gi = FloatVector.fromMemorySegment(sp, g, gAt + o, ORDER).max(-clip).min(clip);
             FloatVector mi = FloatVector.fromMemorySegment(sp, m, mAt + o, ORDER).mul(beta1).add(gi.mul(c1));
             FloatVector vi = FloatVector.fromMemorySegment(sp, v, vAt + o, ORDER).mul(beta2).add(gi.mul(c2).mul(gi));
             mi.intoMemorySegment(m, mAt + o, ORDER);
@@ -237,7 +237,7 @@ public abstract sealed class SimdKernels extends SimdMemory implements Kernels
         }
         for (; i < n; i++) {
             long o = bytes(i);
-            float gi = get(g, gAt + o);
+            float gi = Math.min(Math.max(get(g, gAt + o), -clip), clip);
             float mi = beta1 * get(m, mAt + o) + c1 * gi;
             float vi = beta2 * get(v, vAt + o) + c2 * gi * gi;
             put(m, mAt + o, mi);
@@ -250,7 +250,7 @@ public abstract sealed class SimdKernels extends SimdMemory implements Kernels
     public void rmsprop(MemorySegment p, long pOff, MemorySegment g, long gOff,
                         MemorySegment sq, long sqOff, MemorySegment mean, long meanOff,
                         MemorySegment delta, long deltaOff, int n,
-                        float lr, float decay, float momentum, float eps) {
+                        float lr, float decay, float momentum, float eps, float clip) {
         VectorSpecies<Float> sp = species();
         if (n <= 0) {
             return;
@@ -266,7 +266,7 @@ public abstract sealed class SimdKernels extends SimdMemory implements Kernels
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector gi = FloatVector.fromMemorySegment(sp, g, gAt + o, ORDER);
+            FloatVector gi = FloatVector.fromMemorySegment(sp, g, gAt + o, ORDER).max(-clip).min(clip);
             FloatVector ni = FloatVector.fromMemorySegment(sp, sq, sqAt + o, ORDER).mul(decay).add(gi.mul(c).mul(gi));
             FloatVector mi = FloatVector.fromMemorySegment(sp, mean, meanAt + o, ORDER).mul(decay).add(gi.mul(c));
             FloatVector denom = ni.sub(mi.mul(mi)).add(eps).sqrt();
@@ -279,7 +279,7 @@ public abstract sealed class SimdKernels extends SimdMemory implements Kernels
         }
         for (; i < n; i++) {
             long o = bytes(i);
-            float gi = get(g, gAt + o);
+            float gi = Math.min(Math.max(get(g, gAt + o), -clip), clip);
             float ni = decay * get(sq, sqAt + o) + c * gi * gi;
             float mi = decay * get(mean, meanAt + o) + c * gi;
             float di = momentum * get(delta, deltaAt + o) - lr * gi / (float) Math.sqrt(ni - mi * mi + eps);

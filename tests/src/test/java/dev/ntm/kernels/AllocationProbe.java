@@ -98,8 +98,8 @@ public final class AllocationProbe {
         calls.put("eraseAddBackward", () -> k.eraseAddBackward(b[4], 0, b[7], 0, b[10], 0, n, m, ld, 2,
                 b[0], 0, ld, b[1], 0, m, b[1], 0, m, b[3], 0, b[8], 0, b[11], 0));
         calls.put("bceWithLogits", () -> k.bceWithLogits(b[0], 0, b[1], 0, b[3], 0, n, 1e-9f));
-        calls.put("adam", () -> k.adam(b[8], 0, b[1], 0, b[9], 0, b[10], 0, n, 1e-9f, 0.9f, 0.999f, 1e-8f, 0.5f, 0.5f));
-        calls.put("rmsprop", () -> k.rmsprop(b[8], 0, b[1], 0, b[10], 0, b[11], 0, b[9], 0, n, 1e-9f, 0.95f, 0.9f, 1e-4f));
+        calls.put("adam", () -> k.adam(b[8], 0, b[1], 0, b[9], 0, b[10], 0, n, 1e-9f, 0.9f, 0.999f, 1e-8f, 0.5f, 0.5f, 10f));
+        calls.put("rmsprop", () -> k.rmsprop(b[8], 0, b[1], 0, b[10], 0, b[11], 0, b[9], 0, n, 1e-9f, 0.95f, 0.9f, 1e-4f, 10f));
 
         if (args.length > 2) {
             calls.keySet().removeIf(name -> !name.matches(args[2]));

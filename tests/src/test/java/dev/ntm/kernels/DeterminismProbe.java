@@ -256,11 +256,11 @@ public final class DeterminismProbe {
             });
             calls.put("bceWithLogits", () -> k.bceWithLogits(b[0], 0, b[1], 0, b[3], 0, n, 0.25f));
             calls.put("adam", () -> {
-                k.adam(b[8], 0, b[0], 0, b[9], 0, b[10], 0, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.5f, 0.25f);
+                k.adam(b[8], 0, b[0], 0, b[9], 0, b[10], 0, n, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.5f, 0.25f, 0.5f);
                 return 0;
             });
             calls.put("rmsprop", () -> {
-                k.rmsprop(b[8], 0, b[0], 0, b[10], 0, b[11], 0, b[9], 0, n, 1e-4f, 0.95f, 0.9f, 1e-4f);
+                k.rmsprop(b[8], 0, b[0], 0, b[10], 0, b[11], 0, b[9], 0, n, 1e-4f, 0.95f, 0.9f, 1e-4f, 0.5f);
                 return 0;
             });
             calls.put("expAt", () -> {

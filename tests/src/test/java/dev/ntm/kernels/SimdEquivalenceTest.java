@@ -1003,7 +1003,7 @@ class SimdEquivalenceTest {
                 float[][] init = arrays(p, g, m1, v1);
                 Call adam = (k, b) -> {
                     k.adam(b.seg(0), b.off(0), b.seg(1), b.off(1), b.seg(2), b.off(2), b.seg(3), b.off(3), n,
-                            1e-3f, 0.9f, 0.999f, 1e-8f, 0.1f, 0.002f);
+                            1e-3f, 0.9f, 0.999f, 1e-8f, 0.1f, 0.002f, Float.POSITIVE_INFINITY);
                     return 0;
                 };
                 String what = ctx(simd, "adam", n, shift);
@@ -1029,7 +1029,7 @@ class SimdEquivalenceTest {
                 init = arrays(p, g, sq, mean, delta);
                 Call rms = (k, b) -> {
                     k.rmsprop(b.seg(0), b.off(0), b.seg(1), b.off(1), b.seg(2), b.off(2), b.seg(3), b.off(3),
-                            b.seg(4), b.off(4), n, 1e-4f, 0.95f, 0.9f, 1e-4f);
+                            b.seg(4), b.off(4), n, 1e-4f, 0.95f, 0.9f, 1e-4f, Float.POSITIVE_INFINITY);
                     return 0;
                 };
                 what = ctx(simd, "rmsprop", n, shift);

@@ -43,10 +43,11 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    public void step(MemorySegment params, MemorySegment grads) {
+    public void step(MemorySegment params, MemorySegment grads, float clip) {
         steps++;
         float bc1 = (float) (1 - Math.pow(BETA1, steps));
         float bc2 = (float) (1 - Math.pow(BETA2, steps));
-        kernels.adam(params, 0, grads, 0, moment(0), 0, moment(1), 0, size, lr, BETA1, BETA2, EPS, bc1, bc2);
+        kernels.adam(params, 0, grads, 0, moment(0), 0, moment(1), 0, size, lr, BETA1, BETA2, EPS, bc1, bc2,
+                clip);
     }
 }

@@ -52,16 +52,28 @@ public record GradientClipping(Mode mode, float limit) {
      */
     public double apply(Kernels kernels, MemorySegment grads, int n) {
         double norm = Math.sqrt(kernels.sumOfSquares(grads, 0, n));
-        switch (mode) {
-            case GLOBAL_NORM -> {
-                if (norm > limit) {
-                    kernels.scale((float) (limit / norm), grads, 0, n);
-                }
-            }
-            case ELEMENTWISE -> kernels.clamp(grads, 0, n, limit);
-            case NONE -> { }
+        applyNorm(kernels, grads, n, norm);
+        if (mode == Mode.ELEMENTWISE) {
+            kernels.clamp(grads, 0, n, limit);
         }
         return norm;
+    }
+
+    /**
+     * The global-norm part of {@link #apply}, given the gradient's L2 norm (already computed by
+     * the caller): scales {@code grads} down when the mode is global-norm and the norm exceeds
+     * the limit; nothing otherwise. The element-wise part is {@link #elementBound()}, for an
+     * optimiser step that clamps as it reads ({@link Optimizer#step(MemorySegment, MemorySegment, float)}).
+     */
+    public void applyNorm(Kernels kernels, MemorySegment grads, int n, double norm) {
+        if (mode == Mode.GLOBAL_NORM && norm > limit) {
+            kernels.scale((float) (limit / norm), grads, 0, n);
+        }
+    }
+
+    /** The element bound c of element-wise clipping; {@link Float#POSITIVE_INFINITY} for the other modes. */
+    public float elementBound() {
+        return mode == Mode.ELEMENTWISE ? limit : Float.POSITIVE_INFINITY;
     }
 
     /** Text form for logs and checkpoints: {@code norm:50}, {@code value:10} or {@code none}. */

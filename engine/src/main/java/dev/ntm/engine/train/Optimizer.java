@@ -88,7 +88,16 @@ public abstract sealed class Optimizer permits Adam, RmsProp {
     public abstract void setLearningRate(float lr);
 
     /** Applies one update to {@code params} from {@code grads} (both {@code size} floats). */
-    public abstract void step(MemorySegment params, MemorySegment grads);
+    public final void step(MemorySegment params, MemorySegment grads) {
+        step(params, grads, Float.POSITIVE_INFINITY);
+    }
+
+    /**
+     * Applies one update from {@code grads} clamped element-wise to {@code [-clip, clip]} (the
+     * clamp fused into the update's single pass; {@code grads} is left unchanged): the same
+     * result as {@link GradientClipping#apply} with element-wise clipping, then {@link #step}.
+     */
+    public abstract void step(MemorySegment params, MemorySegment grads, float clip);
 
     /** Updates applied so far. */
     public long steps() {

@@ -47,9 +47,9 @@ public final class RmsProp extends Optimizer {
     }
 
     @Override
-    public void step(MemorySegment params, MemorySegment grads) {
+    public void step(MemorySegment params, MemorySegment grads, float clip) {
         steps++;
         kernels.rmsprop(params, 0, grads, 0, moment(0), 0, moment(1), 0, moment(2), 0, size,
-                lr, DECAY, MOMENTUM, EPS);
+                lr, DECAY, MOMENTUM, EPS, clip);
     }
 }

@@ -248,8 +248,10 @@ public final class Trainer implements AutoCloseable {
             state.skippedBatches++;
             return new BatchResult(loss, errors, batch.length, norm, true);
         }
-        options.clipping().apply(kernels, grads, size);
-        optimizer.step(params, grads);
+        // Clipping without a second pass for the norm, and element-wise clipping inside the step.
+        GradientClipping clipping = options.clipping();
+        clipping.applyNorm(kernels, grads, size, norm);
+        optimizer.step(params, grads, clipping.elementBound());
         state.batches++;
         return new BatchResult(loss, errors, batch.length, norm, false);
     }
