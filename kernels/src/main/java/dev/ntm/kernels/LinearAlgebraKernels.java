@@ -25,6 +25,14 @@ public interface LinearAlgebraKernels {
     /** {@code x[i] = min(max(x[i], -c), c)}, in place (element-wise gradient clipping). */
     void clamp(MemorySegment x, long xOff, int n, float c);
 
+    /**
+     * Drains a row-strided accumulator into a matrix: for each of {@code rows} rows,
+     * {@code y[r][c] += x[r][c]} for {@code c < cols} (the same sum as {@link #axpy} with alpha 1),
+     * then {@code x[r][c] = 0} for {@code c < ldx} (the accumulator's whole row, padding included).
+     * x has row stride {@code ldx >= cols}, y row stride {@code ldy >= cols}; they must not overlap.
+     */
+    void drainRows(MemorySegment x, long xOff, int ldx, MemorySegment y, long yOff, int ldy, int rows, int cols);
+
     // ---------------------------------------------------------------- matrix products
 
     /**

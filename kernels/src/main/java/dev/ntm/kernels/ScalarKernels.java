@@ -81,6 +81,21 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    @Override
+    public void drainRows(MemorySegment x, long xOff, int ldx, MemorySegment y, long yOff, int ldy, int rows,
+                          int cols) {
+        for (int r = 0; r < rows; r++) {
+            long xr = xOff + (long) r * ldx;
+            long yr = yOff + (long) r * ldy;
+            for (int c = 0; c < cols; c++) {
+                st(y, yr + c, ld(y, yr + c) + ld(x, xr + c));
+            }
+            for (int c = 0; c < ldx; c++) {
+                st(x, xr + c, 0f);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- matrix products
 
     @Override

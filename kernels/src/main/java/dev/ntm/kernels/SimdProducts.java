@@ -92,6 +92,47 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         clipAt(x, xAt, x, xAt, n, c);
     }
 
+    @Override
+    public void drainRows(MemorySegment x, long xOff, int ldx, MemorySegment y, long yOff, int ldy, int rows,
+                          int cols) {
+        if (rows <= 0 || cols <= 0) {
+            return;
+        }
+        if (ldx < cols || ldy < cols) {
+            throw new IllegalArgumentException("row strides " + ldx + " and " + ldy + " must be >= cols " + cols);
+        }
+        long xAt = at(x, xOff, span(rows, ldx, ldx));
+        long yAt = at(y, yOff, span(rows, ldy, cols));
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        int bound = cols & -v;
+        int zeros = ldx & -v;
+        FloatVector zero = FloatVector.zero(sp);
+        long ldxb = bytes(ldx);
+        long ldyb = bytes(ldy);
+        for (int r = 0; r < rows; r++) {
+            MemorySegment xr = x.asSlice(xAt + r * ldxb, ldxb);
+            MemorySegment yr = y.asSlice(yAt + r * ldyb, bytes(cols));
+            int c = 0;
+            for (; c < bound; c += v) {
+                long o = bytes(c);
+                FloatVector.fromMemorySegment(sp, yr, o, ORDER).add(FloatVector.fromMemorySegment(sp, xr, o, ORDER))
+                        .intoMemorySegment(yr, o, ORDER);
+            }
+            for (; c < cols; c++) {
+                long o = bytes(c);
+                put(yr, o, get(yr, o) + get(xr, o));
+            }
+            c = 0;
+            for (; c < zeros; c += v) {
+                zero.intoMemorySegment(xr, bytes(c), ORDER);
+            }
+            for (; c < ldx; c++) {
+                put(xr, bytes(c), 0f);
+            }
+        }
+    }
+
     void clipAt(MemorySegment xs, long x, MemorySegment ys, long y, int n, float c) {
         VectorSpecies<Float> sp = species();
         int v = sp.length();

@@ -55,6 +55,8 @@ public final class AllocationProbe {
         calls.put("scale", () -> k.scale(1f, b[2], 0, n));
         calls.put("sumOfSquares", () -> k.sumOfSquares(b[0], 0, n));
         calls.put("clamp", () -> k.clamp(b[2], 0, n, 10f));
+        // the padded weight-gradient accumulator drained into the gradient, as PaddedWeights does
+        calls.put("drainRows", () -> k.drainRows(b[11], 0, 144, b[10], 0, cols, rows, cols));
         calls.put("gemv", () -> k.gemv(b[0], 0, rows, cols, cols, b[1], 0, b[2], 0, false));
         calls.put("gemv/padded", () -> k.gemv(b[0], 0, rows, 144, 144, b[1], 0, b[2], 0, true));
         calls.put("gemvTransposed", () -> k.gemvTransposed(b[0], 0, rows, cols, cols, b[1], 0, b[3], 0));

@@ -39,6 +39,8 @@ final class PaddedWeights {
     private final int heads;
     private final MemorySegment weights;
     private final MemorySegment gradients;
+    /** True when every dW accumulator is zero: drained by the last pass and not written since. */
+    private boolean drained;
     /** The padded weights as the forward pass finds them (one sequence at a time). */
     final ForwardWeights forward;
 
@@ -83,29 +85,37 @@ final class PaddedWeights {
         cols[i] = c;
     }
 
-    /** Copies every W and bias from {@code params} (the padding stays zero); zeroes the dW accumulators. */
+    /**
+     * Copies every W and bias from {@code params} (the padding stays zero); zeroes the dW
+     * accumulators unless the last pass drained them ({@link #addGradientsTo} leaves them zero).
+     */
     void refresh(MemorySegment params) {
         for (int i = 0; i < at.length; i++) {
             for (int r = 0; r < rows[i]; r++) {
                 Buffers.copy(params, paramOffset[i] + (long) r * cols[i], weights, at[i] + (long) r * ld[i], cols[i]);
             }
             Buffers.copy(params, biasOffset[i], weights, biasAt[i], rows[i]);
-            Buffers.zero(gradients, at[i], (long) rows[i] * ld[i]);
+            if (!drained) {
+                Buffers.zero(gradients, at[i], (long) rows[i] * ld[i]);
+            }
         }
+        drained = false;
     }
 
-    /** Adds matrix i's accumulated dW (without its padding) into the gradient segment {@code g}. */
+    /**
+     * Adds matrix i's accumulated dW (without its padding) into the gradient segment {@code g}
+     * and zeroes the accumulator, in one pass.
+     */
     void addGradientTo(int i, MemorySegment g) {
-        for (int r = 0; r < rows[i]; r++) {
-            k.axpy(1f, gradients, at[i] + (long) r * ld[i], g, paramOffset[i] + (long) r * cols[i], cols[i]);
-        }
+        k.drainRows(gradients, at[i], ld[i], g, paramOffset[i], cols[i], rows[i], cols[i]);
     }
 
-    /** Adds every accumulated dW into {@code g}. */
+    /** Adds every accumulated dW into {@code g}, leaving the accumulators zero for the next pass. */
     void addGradientsTo(MemorySegment g) {
         for (int i = 0; i < at.length; i++) {
             addGradientTo(i, g);
         }
+        drained = true;
     }
 
     MemorySegment weights() {
