@@ -22,7 +22,8 @@ git -C "$ROOT" worktree add -q --detach "$WORK/old-src" "$COMMIT"
 NEW_JAR="$ROOT/cli/target/ntm-cli.jar"; OLD_JAR="$WORK/old-src/cli/target/ntm-cli.jar"
 mkdir -p "$WORK/new" "$WORK/old"
 "$JDK/bin/javac" -d "$WORK/new" -cp "$NEW_JAR" "$ROOT/bench/scripts/TrainProbe.java"
-if unzip -l "$OLD_JAR" | grep -q ' dev/ntm/engine/'; then src="$ROOT/bench/scripts/TrainProbe.java"
+# grep without -q: an early exit would fail the pipe (pipefail) and pick the wrong package names
+if unzip -l "$OLD_JAR" | grep ' dev/ntm/engine/' >/dev/null; then src="$ROOT/bench/scripts/TrainProbe.java"
 else sed 's/dev\.ntm\./ntm./g' "$ROOT/bench/scripts/TrainProbe.java" > "$WORK/TrainProbe.java"; src="$WORK/TrainProbe.java"; fi
 "$JDK/bin/javac" -d "$WORK/old" -cp "$OLD_JAR" "$src"
 run() { # jar classes

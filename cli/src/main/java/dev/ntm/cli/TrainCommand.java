@@ -74,7 +74,8 @@ final class TrainCommand implements Callable<Integer> {
     String lrDecay;
 
     @Option(names = "--clip", description = "Gradient clipping: norm:<max>, value:<c> or none "
-            + "(default: value:10 for rmsprop, norm:50 for adam).")
+            + "(default: value:10 for rmsprop, norm:50 for adam); with a curriculum, CLIP@LEVEL:CLIP switches to "
+            + "the second clipping from that level on, e.g. norm:5@6:norm:50.")
     String clip;
 
     @Option(names = {"--max-sequences", "--steps"}, paramLabel = "N", description = "Stop after this many training sequences (default: "
@@ -159,6 +160,10 @@ final class TrainCommand implements Callable<Integer> {
         NtmConfig config = taskOptions.config(task);
         Curriculum plan = curriculum != null ? parseCurriculum(task, curriculum)
                 : ownRecipe ? TrainerOptions.defaultCurriculum(task) : null;
+        if (clipping.then() != null && plan == null) {
+            throw new IllegalArgumentException("--clip " + clip + " switches at a curriculum level, but this run has no "
+                    + "curriculum: add --curriculum START:STEP:THRESHOLD or give one clipping");
+        }
         boolean continuing = resume != null && resumeFolder(resume).toAbsolutePath().normalize()
                 .equals(dir.toAbsolutePath().normalize());
         try (Trainer trainer = resume != null

@@ -249,7 +249,7 @@ public final class Trainer implements AutoCloseable {
             return new BatchResult(loss, errors, batch.length, norm, true);
         }
         // Clipping without a second pass for the norm, and element-wise clipping inside the step.
-        GradientClipping clipping = options.clipping();
+        GradientClipping clipping = options.clipping().at(curriculum != null ? curriculum.level() : Integer.MAX_VALUE);
         clipping.applyNorm(kernels, grads, size, norm);
         optimizer.step(params, grads, clipping.elementBound());
         state.batches++;
