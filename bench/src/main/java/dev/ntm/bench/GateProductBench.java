@@ -136,6 +136,15 @@ public class GateProductBench {
         }
     }
 
+    /**
+     * {@code d[in ; h] += W^T dz} as training computes it: from W with padded rows ({@code ldx}
+     * columns, 9 vectors for the copy task), the dz of every sequence of the batch.
+     */
+    @Benchmark
+    public void gatesInputGradientPadded() {
+        k.gemmTransposed(wp, 0, ROWS, ldx, ldx, dy, 0, ldy, dx, 0, ldx, batch);
+    }
+
     /** {@code dW += dz [in ; h]^T}, summed over the batch. */
     @Benchmark
     public void gatesWeightGradient() {
