@@ -606,6 +606,13 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
             long dx = dx0 + b * lddxb;
             int c = 0;
             for (; c + 4 * v <= full; c += 4 * v) {
+                if (full - c == 5 * v) {
+                    // four vectors and one left: one pass of five, where the lone vector's pass would
+                    // wait on each fused multiply-add (the copy task's LSTM: 9 vectors as 4 + 5)
+                    tile1x5(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
+                    c += 5 * v;
+                    break;
+                }
                 tile1x4(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
             }
             rowRest(ws, wBase, c, full, cols, rows, ldwb, dys, dy, dxs, dx, v);
@@ -895,6 +902,33 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         a1.intoMemorySegment(dxs, dx + vb, ORDER);
         a2.intoMemorySegment(dxs, dx + 2 * vb, ORDER);
         a3.intoMemorySegment(dxs, dx + 3 * vb, ORDER);
+    }
+
+    /** One batch row by five column vectors (five independent chains keep the FMA pipe full). */
+    private void tile1x5(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy,
+                         MemorySegment dxs, long dx, int v) {
+        VectorSpecies<Float> sp = species();
+        long vb = bytes(v);
+        FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
+        FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
+        FloatVector a2 = FloatVector.fromMemorySegment(sp, dxs, dx + 2 * vb, ORDER);
+        FloatVector a3 = FloatVector.fromMemorySegment(sp, dxs, dx + 3 * vb, ORDER);
+        FloatVector a4 = FloatVector.fromMemorySegment(sp, dxs, dx + 4 * vb, ORDER);
+        MemorySegment gs = dys.asSlice(dy, bytes(rows));
+        for (int r = 0; r < rows; r++) {
+            MemorySegment row = ws.asSlice(w + r * ldwb, 5 * vb);
+            FloatVector g = FloatVector.broadcast(sp, get(gs, bytes(r)));
+            a0 = FloatVector.fromMemorySegment(sp, row, 0, ORDER).fma(g, a0);
+            a1 = FloatVector.fromMemorySegment(sp, row, vb, ORDER).fma(g, a1);
+            a2 = FloatVector.fromMemorySegment(sp, row, 2 * vb, ORDER).fma(g, a2);
+            a3 = FloatVector.fromMemorySegment(sp, row, 3 * vb, ORDER).fma(g, a3);
+            a4 = FloatVector.fromMemorySegment(sp, row, 4 * vb, ORDER).fma(g, a4);
+        }
+        a0.intoMemorySegment(dxs, dx, ORDER);
+        a1.intoMemorySegment(dxs, dx + vb, ORDER);
+        a2.intoMemorySegment(dxs, dx + 2 * vb, ORDER);
+        a3.intoMemorySegment(dxs, dx + 3 * vb, ORDER);
+        a4.intoMemorySegment(dxs, dx + 4 * vb, ORDER);
     }
 
     /** One batch row by three column vectors. */

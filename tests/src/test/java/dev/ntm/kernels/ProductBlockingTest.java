@@ -1,5 +1,6 @@
 package dev.ntm.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
@@ -105,6 +106,43 @@ class ProductBlockingTest {
         }
         assertTrue(orderSensitive > 100,
                 "the data do not tell summation orders apart: " + orderSensitive + " rows differ");
+    }
+
+    /**
+     * Whatever tile computes a column of {@code dx += W^T dy} (four, five, three, two or one
+     * vectors, or the scalar tail), each element is its old value followed by one fused
+     * multiply-add per weight row, rows ascending: checked against that chain written out in
+     * {@link Math#fma}, for column counts that leave every number of vectors after the four-wide
+     * passes (9 vectors: 4 + 5, the copy task's LSTM; 25: inference's [129, 400]).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {128, 256, 512})
+    void transposedProductElementsAreTheRowOrderedFmaChain(int bits) {
+        Kernels k = SimdKernels.create(bits);
+        SplittableRandom r = new SplittableRandom(bits + 5);
+        for (int rows : new int[] {1, 7, 129}) {
+            for (int cols : new int[] {16, 48, 64, 80, 112, 144, 147, 160, 400, 409}) {
+                int ldw = cols + 3;
+                try (Arena arena = Arena.ofShared()) {
+                    MemorySegment w = filled(arena, (long) rows * ldw + 4, r);
+                    MemorySegment dy = filled(arena, rows + 4, r);
+                    MemorySegment dx = filled(arena, cols + 4, r);
+                    float[] want = new float[cols];
+                    for (int c = 0; c < cols; c++) {
+                        float acc = Buffers.get(dx, 2 + c);
+                        for (int row = 0; row < rows; row++) {
+                            acc = Math.fma(Buffers.get(w, 1 + (long) row * ldw + c), Buffers.get(dy, 3 + row), acc);
+                        }
+                        want[c] = acc;
+                    }
+                    k.gemmTransposed(w, 1, rows, cols, ldw, dy, 3, rows, dx, 2, cols, 1);
+                    for (int c = 0; c < cols; c++) {
+                        assertEquals(Float.floatToRawIntBits(want[c]), Float.floatToRawIntBits(Buffers.get(dx, 2 + c)),
+                                bits + " bits, " + rows + " x " + cols + ": column " + c);
+                    }
+                }
+            }
+        }
     }
 
     @ParameterizedTest
