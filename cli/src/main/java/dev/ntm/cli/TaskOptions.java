@@ -38,6 +38,11 @@ final class TaskOptions {
     @Option(names = "--controller", description = "lstm or feedforward (default: lstm).")
     String controller;
 
+    @Option(names = "--memory-init", description = "Initial memory: constant (a trained tensor starting at 1e-6 in "
+            + "every cell), learned (tanh of a trained tensor starting N(0, 0.5)) or random (fixed tanh(N(0, 0.5))); "
+            + "default: the paper configuration's (constant).")
+    String memoryInit;
+
     /** The task the options describe. */
     Task task() {
         Task base = Tasks.byName(task);
@@ -96,6 +101,14 @@ final class TaskOptions {
         }
         if (controller != null) {
             b.controller(dev.ntm.engine.io.ConfigJson.controller(controller));
+        }
+        if (memoryInit != null) {
+            try {
+                b.memoryInit(dev.ntm.engine.io.ConfigJson.memoryInit(memoryInit));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--memory-init must be constant, learned or random, got '"
+                        + memoryInit + "'");
+            }
         }
         return b.build();
     }
