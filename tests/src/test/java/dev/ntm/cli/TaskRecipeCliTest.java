@@ -90,6 +90,31 @@ class TaskRecipeCliTest {
     }
 
     @Test
+    void aClippingSwitchIsRecordedAndNeedsACurriculum(@TempDir Path dir) throws Exception {
+        Map<?, ?> o = train(dir.resolve("a"), "associative-recall", "--clip", "norm:5@6:norm:50");
+        assertEquals("norm:5.0@6:norm:50.0", o.get("clipping"));
+
+        CliRun r = CliRun.of("train", "--task", "copy", "--memory", "16x6", "--hidden", "16", "--max-sequences", "8",
+                "--clip", "norm:5@3:norm:50", "--out", dir.resolve("b").toString(), "--quiet");
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains("has no curriculum"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line, no stack trace: " + r.err());
+    }
+
+    @Test
+    void memoryInitOptionReachesTheConfiguration(@TempDir Path dir) throws Exception {
+        train(dir.resolve("a"), "copy", "--memory-init", "learned");
+        Map<?, ?> root = (Map<?, ?>) Json.parse(Files.readString(dir.resolve("a").resolve(RunFolder.RUN_JSON)));
+        Map<?, ?> config = (Map<?, ?>) ((Map<?, ?>) ((List<?>) root.get("runs")).getFirst()).get("config");
+        assertEquals("learned", config.get("memoryInit"));
+
+        CliRun r = CliRun.of("train", "--task", "copy", "--memory-init", "sideways", "--max-sequences", "8",
+                "--out", dir.resolve("b").toString(), "--quiet");
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains("--memory-init must be constant, learned or random"), r.err());
+    }
+
+    @Test
     void namingTheOtherOptimiserDropsTheRecipe(@TempDir Path dir) throws Exception {
         Map<?, ?> o = train(dir.resolve("a"), "associative-recall", "--optimizer", "rmsprop");
         assertEquals("rmsprop", o.get("optimizer"));
