@@ -453,8 +453,26 @@ abstract class SimdMemory extends SimdAddressing implements MemoryKernels {
         long ldb = bytes(ld);
         long wsb = bytes(wStride);
         int bound = n & -species().length();
+        boolean pairs = heads == 1 && species().length() == 16;
         for (int j = 0; j < m; j++) {
             long col = j * ldb;
+            if (pairs && j + 1 < m) {
+                // two columns in one pass over the rows (the bits of one column at a time)
+                eraseAddBackwardTwoColumns(memIn, inAt + col, dMemOut, gOutAt + col, dMemIn, gInAt + col, ldb, bound,
+                        w, wAt, get(e, eAt + bytes(j)), get(a, aAt + bytes(j)), get(e, eAt + bytes(j + 1)),
+                        get(a, aAt + bytes(j + 1)), dw, dwAt, de, deAt + bytes(j), da, daAt + bytes(j));
+                for (int c = j; c <= j + 1; c++) {
+                    long cc = c * ldb;
+                    for (int i = bound; i < n; i++) {
+                        long o = bytes(i);
+                        eraseAddBackwardCell(memIn, inAt + cc + o, dMemOut, gOutAt + cc + o, dMemIn, gInAt + cc + o,
+                                heads, w, wAt + o, wsb, e, eAt + bytes(c), bytes(eStride), a, aAt + bytes(c),
+                                bytes(aStride), dw, dwAt + o, de, deAt + bytes(c), da, daAt + bytes(c));
+                    }
+                }
+                j++;
+                continue;
+            }
             if (heads == 1) {
                 eraseAddBackwardOneHead(memIn, inAt + col, dMemOut, gOutAt + col, dMemIn, gInAt + col, bound,
                         w, wAt, get(e, eAt + bytes(j)), get(a, aAt + bytes(j)), dw, dwAt, de, deAt + bytes(j),
@@ -549,6 +567,71 @@ abstract class SimdMemory extends SimdAddressing implements MemoryKernels {
         }
         put(de, dejAt, get(de, dejAt) - deAcc.lane(0));
         put(da, dajAt, get(da, dajAt) + daAcc.lane(0));
+    }
+
+    /**
+     * {@link #eraseAddBackwardOneHead} for columns j and j + 1 in one pass over the rows (16-lane
+     * species): each element gets the operations it gets there, column j's before column j + 1's
+     * (dw takes column j's multiply-add, then column j + 1's), with w and dw loaded and dw stored
+     * once per vector of rows. The four sums (de and da of both columns) are folded together, two
+     * accumulators per shuffle as in gemv's sixteen-row block, then two ordinary fold steps: each
+     * sum is formed from the same pairs as the one-column fold forms it, and ends in lane 0 (de_j),
+     * 4 (da_j), 8 (de_j+1) or 12 (da_j+1).
+     */
+    private void eraseAddBackwardTwoColumns(MemorySegment memIn, long inAt, MemorySegment dMemOut, long gOutAt,
+                                            MemorySegment dMemIn, long gInAt, long ldb, int rows,
+                                            MemorySegment w, long wAt, float e0, float a0, float e1, float a1,
+                                            MemorySegment dw, long dwAt, MemorySegment de, long dejAt,
+                                            MemorySegment da, long dajAt) {
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        FloatVector one = FloatVector.broadcast(sp, 1f);
+        FloatVector negE0 = FloatVector.broadcast(sp, -e0);
+        FloatVector ev0 = FloatVector.broadcast(sp, e0);
+        FloatVector av0 = FloatVector.broadcast(sp, a0);
+        FloatVector negE1 = FloatVector.broadcast(sp, -e1);
+        FloatVector ev1 = FloatVector.broadcast(sp, e1);
+        FloatVector av1 = FloatVector.broadcast(sp, a1);
+        FloatVector de0 = FloatVector.zero(sp);
+        FloatVector da0 = FloatVector.zero(sp);
+        FloatVector de1 = FloatVector.zero(sp);
+        FloatVector da1 = FloatVector.zero(sp);
+        MemorySegment gOut0 = run(dMemOut, gOutAt, rows);
+        MemorySegment gOut1 = run(dMemOut, gOutAt + ldb, rows);
+        MemorySegment in0 = run(memIn, inAt, rows);
+        MemorySegment in1 = run(memIn, inAt + ldb, rows);
+        MemorySegment ws = run(w, wAt, rows);
+        MemorySegment dws = run(dw, dwAt, rows);
+        MemorySegment gIn0 = run(dMemIn, gInAt, rows);
+        MemorySegment gIn1 = run(dMemIn, gInAt + ldb, rows);
+        for (int i = 0; i < rows; i += v) {
+            long o = bytes(i);
+            FloatVector wh = FloatVector.fromMemorySegment(sp, ws, o, ORDER);
+            FloatVector g0 = FloatVector.fromMemorySegment(sp, gOut0, o, ORDER);
+            FloatVector prev0 = FloatVector.fromMemorySegment(sp, in0, o, ORDER);
+            FloatVector g1 = FloatVector.fromMemorySegment(sp, gOut1, o, ORDER);
+            FloatVector prev1 = FloatVector.fromMemorySegment(sp, in1, o, ORDER);
+            FloatVector d = g0.fma(prev0.mul(negE0).add(av0), FloatVector.fromMemorySegment(sp, dws, o, ORDER));
+            g1.fma(prev1.mul(negE1).add(av1), d).intoMemorySegment(dws, o, ORDER);
+            FloatVector gw0 = g0.mul(wh);
+            de0 = gw0.fma(prev0, de0);
+            da0 = da0.add(gw0);
+            FloatVector gw1 = g1.mul(wh);
+            de1 = gw1.fma(prev1, de1);
+            da1 = da1.add(gw1);
+            g0.mul(one.sub(wh.mul(ev0))).intoMemorySegment(gIn0, o, ORDER);
+            g1.mul(one.sub(wh.mul(ev1))).intoMemorySegment(gIn1, o, ORDER);
+        }
+        // de0 and de1 pair at distance 8, da0 and da1 likewise; the two results pair at 4.
+        FloatVector pe = de0.blend(de1, HIGH8).add(de1.blend(de0, HIGH8).rearrange(SWAP8));
+        FloatVector pa = da0.blend(da1, HIGH8).add(da1.blend(da0, HIGH8).rearrange(SWAP8));
+        FloatVector q = pe.blend(pa, HIGH4).add(pa.blend(pe, HIGH4).rearrange(SWAP4));
+        q = q.add(q.rearrange(VectorShuffle.iota(sp, 2, 1, true)));
+        q = q.add(q.rearrange(VectorShuffle.iota(sp, 1, 1, true)));
+        put(de, dejAt, get(de, dejAt) - q.lane(0));
+        put(da, dajAt, get(da, dajAt) + q.lane(4));
+        put(de, dejAt + Float.BYTES, get(de, dejAt + Float.BYTES) - q.lane(8));
+        put(da, dajAt + Float.BYTES, get(da, dajAt + Float.BYTES) + q.lane(12));
     }
 
     /**

@@ -145,6 +145,53 @@ class ProductBlockingTest {
         }
     }
 
+    /**
+     * The write's backward pass with one head takes two memory columns per pass over the rows on
+     * 512-bit vectors: every output (dM_in, dw, de, da) must have the bits of one column per call.
+     * Odd and even column counts, rows with and without a scalar tail, dM_in separate from dM_out
+     * and the same buffer.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {128, 256, 512})
+    void writeBackwardColumnsGetTheBitsOfOneColumnCalls(int bits) {
+        Kernels k = SimdKernels.create(bits);
+        SplittableRandom r = new SplittableRandom(bits + 9);
+        int[][] shapes = {{128, 20}, {128, 7}, {37, 6}, {16, 2}, {64, 1}};
+        for (int[] shape : shapes) {
+            int n = shape[0];
+            int m = shape[1];
+            int ld = n + 5;
+            for (boolean inPlace : new boolean[] {false, true}) {
+                try (Arena arena = Arena.ofShared()) {
+                    MemorySegment mem = filled(arena, (long) m * ld + 8, r);
+                    MemorySegment w = filled(arena, n + 8, r);
+                    MemorySegment e = filled(arena, m + 8, r);
+                    MemorySegment a = filled(arena, m + 8, r);
+                    MemorySegment[] whole = {filled(arena, (long) m * ld + 8, r), filled(arena, (long) m * ld + 8, r),
+                        filled(arena, n + 8, r), filled(arena, m + 8, r), filled(arena, m + 8, r)};
+                    MemorySegment[] cols = new MemorySegment[whole.length];
+                    for (int i = 0; i < whole.length; i++) {
+                        cols[i] = copyOf(arena, whole[i], whole[i].byteSize() / Float.BYTES);
+                    }
+                    int gIn = inPlace ? 0 : 1;
+                    k.eraseAddBackward(mem, 1, whole[0], 2, whole[gIn], 2, n, m, ld, 1, w, 3, n, e, 1, m, a, 2, m,
+                            whole[2], 1, whole[3], 2, whole[4], 3);
+                    for (int j = 0; j < m; j++) {
+                        long c = (long) j * ld;
+                        k.eraseAddBackward(mem, 1 + c, cols[0], 2 + c, cols[gIn], 2 + c, n, 1, ld, 1, w, 3, n, e, 1 + j,
+                                1, a, 2 + j, 1, cols[2], 1, cols[3], 2 + j, cols[4], 3 + j);
+                    }
+                    String what = bits + " bits, " + n + " x " + m + (inPlace ? ", in place" : "");
+                    String[] names = {"dM_out/dM_in", "dM_in", "dw", "de", "da"};
+                    for (int i = 0; i < whole.length; i++) {
+                        assertSameBits(what + ", " + names[i], whole[i], "one call", cols[i], "column calls",
+                                whole[i].byteSize() / Float.BYTES);
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {128, 256, 512})
     void eachSequenceOfATransposedProductGetsItsOwnBits(int bits) {
