@@ -192,6 +192,48 @@ class ProductBlockingTest {
         }
     }
 
+    /**
+     * The shift's backward pass is, per shift j, two dots (the rotation's two pieces) and two
+     * multiply-adds into dw_g: ds and dw_g must have the bits of those {@code dot} and {@code axpy}
+     * calls, whatever the kernel does to be faster (a version that paired the dots of shifts j and
+     * 2S - j in one loop was checked with this and gave 1.07x, too little to keep).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {128, 256, 512})
+    void shiftBackwardGetsTheBitsOfItsDotAndAxpyCalls(int bits) {
+        Kernels k = SimdKernels.create(bits);
+        SplittableRandom r = new SplittableRandom(bits + 13);
+        for (int n : new int[] {128, 100, 37, 16, 5, 3}) {
+            for (int range = 1; range <= 3 && 2 * range + 1 <= n; range++) {
+                int shifts = 2 * range + 1;
+                try (Arena arena = Arena.ofShared()) {
+                    MemorySegment wg = filled(arena, n + 4, r);
+                    MemorySegment s = filled(arena, shifts + 4, r);
+                    MemorySegment dws = filled(arena, n + 4, r);
+                    MemorySegment dwg = filled(arena, n + 4, r);
+                    MemorySegment ds = filled(arena, shifts + 4, r);
+                    MemorySegment dwgRef = copyOf(arena, dwg, n + 4);
+                    MemorySegment dsRef = copyOf(arena, ds, shifts + 4);
+                    k.shiftBackward(wg, 1, s, 2, range, dws, 3, dwg, 1, ds, 2, n);
+                    for (int j = 0; j < shifts; j++) {
+                        int rot = Math.floorMod(range - j, n);
+                        float d = k.dot(dws, 3, wg, 1 + rot, n - rot) + k.dot(dws, 3 + n - rot, wg, 1, rot);
+                        Buffers.set(dsRef, 2 + j, Buffers.get(dsRef, 2 + j) + d);
+                    }
+                    for (int j = 0; j < shifts; j++) {
+                        int rot = Math.floorMod(range - j, n);
+                        float sj = Buffers.get(s, 2 + j);
+                        k.axpy(sj, dws, 3, dwgRef, 1 + rot, n - rot);
+                        k.axpy(sj, dws, 3 + n - rot, dwgRef, 1, rot);
+                    }
+                    String what = bits + " bits, n " + n + ", shift range " + range;
+                    assertSameBits(what + ", ds", ds, "shiftBackward", dsRef, "dot calls", shifts + 4);
+                    assertSameBits(what + ", dw_g", dwg, "shiftBackward", dwgRef, "axpy calls", n + 4);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {128, 256, 512})
     void eachSequenceOfATransposedProductGetsItsOwnBits(int bits) {
