@@ -73,6 +73,10 @@ final class TrainCommand implements Callable<Integer> {
             + "every EVERY sequences, e.g. 0.5:200000, or none (default: the task's recipe, see --optimizer).")
     String lrDecay;
 
+    @Option(names = "--lr-warmup", paramLabel = "SEQUENCES", description = "Raise the learning rate linearly from "
+            + "near 0 to its scheduled value over the first SEQUENCES training sequences (default: none).")
+    Long lrWarmup;
+
     @Option(names = "--clip", description = "Gradient clipping: norm:<max>, value:<c> or none "
             + "(default: value:10 for rmsprop, norm:50 for adam); with a curriculum, CLIP@LEVEL:CLIP switches to "
             + "the second clipping from that level on, e.g. norm:5@6:norm:50.")
@@ -155,6 +159,12 @@ final class TrainCommand implements Callable<Integer> {
                 : resume != null ? resumeFolder(resume)
                 : Path.of("runs", task.name() + "-" + kind.id() + "-b" + batch + "-seed" + seed);
         LearningRateSchedule schedule = lrDecay != null ? LearningRateSchedule.parse(lrDecay) : recipe.lrSchedule();
+        if (lrWarmup != null) {
+            if (lrWarmup < 0) {
+                throw new IllegalArgumentException("--lr-warmup must be >= 0 sequences, got " + lrWarmup);
+            }
+            schedule = schedule.withWarmup(lrWarmup);
+        }
         TrainerOptions options = new TrainerOptions(batch, threads, chunks, seed, kind, lr, clipping, maxSequences,
                 evalEvery, evalSize, 0.01, !noEarlyStop, policy, dir, checkpointEvery, checkpointSeconds, schedule);
         NtmConfig config = taskOptions.config(task);

@@ -52,4 +52,30 @@ class LearningRateScheduleTest {
         assertThrows(IllegalArgumentException.class, () -> new LearningRateSchedule(0, 10));
         assertThrows(IllegalArgumentException.class, () -> new LearningRateSchedule(Double.NaN, 10));
     }
+
+    @Test
+    void warmUpRisesLinearlyThenFollowsTheDecay() {
+        LearningRateSchedule s = LearningRateSchedule.parse("0.5:100,warmup:10");
+        assertEquals(new LearningRateSchedule(0.5, 100, 10), s);
+        assertEquals("0.5:100,warmup:10", s.toString());
+        assertEquals(s, LearningRateSchedule.parse(s.toString()));
+        assertFalse(s.isConstant());
+        assertEquals(0.1f, s.at(1f, 0), 1e-7);
+        assertEquals(0.5f, s.at(1f, 4), 1e-7);
+        assertEquals(1f, s.at(1f, 9), 0);
+        assertEquals(1f, s.at(1f, 50), 0);
+        assertEquals(0.5f, s.at(1f, 100), 0);
+        LearningRateSchedule w = LearningRateSchedule.parse("warmup:4");
+        assertEquals("warmup:4", w.toString());
+        assertEquals(LearningRateSchedule.NONE.withWarmup(4), w);
+        assertFalse(w.isConstant());
+        assertEquals(0.25f, w.at(1f, 0), 1e-7);
+        assertEquals(1f, w.at(1f, 1_000_000), 0);
+        assertEquals("warmup:4", LearningRateSchedule.parse("none,warmup:4").toString());
+        for (String bad : new String[] {"0.5:100,warmup:0", "0.5:100,warmup:x", "0.5:100,cool:5", "a,b,warmup:3"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> LearningRateSchedule.parse(bad), bad);
+            assertTrue(e.getMessage().contains("warmup:SEQUENCES"), bad + ": " + e.getMessage());
+        }
+    }
 }

@@ -61,7 +61,7 @@ class TrainerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"none", "0.5:12"})
+    @ValueSource(strings = {"none", "0.5:12", "0.5:12,warmup:20"})
     void killedAndResumedRunEqualsUninterruptedRun(String decay, @TempDir Path dir) throws Exception {
         TrainerOptions full = options(4, 1).withMaxSequences(40)
                 .withLearningRateSchedule(LearningRateSchedule.parse(decay));
