@@ -60,7 +60,7 @@ final class TrainCommand implements Callable<Integer> {
             + "PERFORMANCE.md sections 12 and 13: copy rmsprop, batch 1, lr 8e-4; repeat-copy rmsprop, batch 1, lr 3e-4; "
             + "associative-recall adam, batch 8, lr 1e-3 halved every 150,000 sequences, curriculum 3:1:0.5; "
             + "dynamic-ngrams rmsprop, batch 1, lr 3e-4 halved every 20,000, for 60,000 sequences; priority-sort "
-            + "rmsprop, batch 1, lr 3e-4). Options given win; naming the "
+            + "rmsprop, batch 1, lr 3e-4 halved every 100,000). Options given win; naming the "
             + "optimiser the recipe does not use drops the rest of the recipe (rmsprop: batch 1, lr 3e-4, clip "
             + "value:10; adam: batch 1, lr 1e-3, clip norm:50; no decay, no curriculum).")
     String optimizer;

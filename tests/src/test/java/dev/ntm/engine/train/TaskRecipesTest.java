@@ -49,7 +49,12 @@ class TaskRecipesTest {
         assertEquals(GradientClipping.elementwise(10f), copy.clipping());
         assertEquals(LearningRateSchedule.NONE, copy.lrSchedule());
         assertEquals(TrainerOptions.defaults(), TrainerOptions.defaultsFor(new RepeatCopyTask()));
-        assertEquals(TrainerOptions.defaults(), TrainerOptions.defaultsFor(new PrioritySortTask()));
+    }
+
+    @Test
+    void prioritySortHalvesRmspropsRateEvery100000() {
+        assertEquals(TrainerOptions.defaults().withLearningRateSchedule(new LearningRateSchedule(0.5, 100_000)),
+                TrainerOptions.defaultsFor(new PrioritySortTask()));
     }
 
     @Test
