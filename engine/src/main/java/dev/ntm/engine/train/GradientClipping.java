@@ -59,8 +59,8 @@ public record GradientClipping(Mode mode, float limit, int fromLevel, GradientCl
 
     /**
      * The clipping in force at a curriculum level: {@code then} from {@code fromLevel} on, this
-     * one (whose mode and limit are the first clipping's) below it; no allocation. A run without a curriculum trains on the full range, the last level: pass
-     * {@link Integer#MAX_VALUE}.
+     * one (whose mode and limit are the first clipping's) below it; no allocation. A run without
+     * a curriculum trains on the full range, the last level: pass {@link Integer#MAX_VALUE}.
      */
     public GradientClipping at(int level) {
         return then != null && level >= fromLevel ? then : this;
