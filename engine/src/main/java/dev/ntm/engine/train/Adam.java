@@ -14,32 +14,8 @@ public final class Adam extends Optimizer {
     /** Denominator guard. */
     public static final float EPS = 1e-8f;
 
-    private float lr;
-
     Adam(Kernels kernels, Arena arena, int size, float lr) {
-        super(kernels, arena, size, "m", "v");
-        if (!(lr > 0) || Float.isInfinite(lr)) {
-            throw new IllegalArgumentException("Adam learning rate must be finite and > 0, got " + lr);
-        }
-        this.lr = lr;
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.ADAM;
-    }
-
-    @Override
-    public float learningRate() {
-        return lr;
-    }
-
-    @Override
-    public void setLearningRate(float lr) {
-        if (!(lr > 0) || Float.isInfinite(lr)) {
-            throw new IllegalArgumentException("Adam learning rate must be finite and > 0, got " + lr);
-        }
-        this.lr = lr;
+        super(Kind.ADAM, kernels, arena, size, lr, "m", "v");
     }
 
     @Override

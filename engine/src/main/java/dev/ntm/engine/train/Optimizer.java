@@ -17,19 +17,26 @@ public abstract sealed class Optimizer permits Adam, RmsProp {
     /** Which optimiser, as named on the command line and in checkpoints. */
     public enum Kind {
         /** Adam, with bias correction. */
-        ADAM("adam"),
+        ADAM("adam", "Adam"),
         /** RMSProp in the form of Graves 2013 (with momentum). */
-        RMSPROP("rmsprop");
+        RMSPROP("rmsprop", "RMSProp");
 
         private final String id;
+        private final String label;
 
-        Kind(String id) {
+        Kind(String id, String label) {
             this.id = id;
+            this.label = label;
         }
 
         /** The lower-case name. */
         public String id() {
             return id;
+        }
+
+        /** The name as written in prose and messages. */
+        public String label() {
+            return label;
         }
 
         /** Parses {@code adam} or {@code rmsprop}. */
@@ -51,12 +58,17 @@ public abstract sealed class Optimizer permits Adam, RmsProp {
     private final MemorySegment[] moments;
     /** Updates applied so far (Adam's bias correction counts them). */
     protected long steps;
+    private final Kind kind;
+    /** The learning rate of the next step. */
+    protected float lr;
 
-    Optimizer(Kernels kernels, Arena arena, int size, String... momentNames) {
+    Optimizer(Kind kind, Kernels kernels, Arena arena, int size, float lr, String... momentNames) {
         if (size < 1) {
             throw new IllegalArgumentException("optimiser needs a buffer of >= 1 floats, got " + size);
         }
+        this.kind = kind;
         this.kernels = kernels;
+        setLearningRate(lr);
         this.size = size;
         this.momentNames = momentNames.clone();
         this.moments = new MemorySegment[momentNames.length];
@@ -79,13 +91,22 @@ public abstract sealed class Optimizer permits Adam, RmsProp {
     }
 
     /** This optimiser's kind. */
-    public abstract Kind kind();
+    public final Kind kind() {
+        return kind;
+    }
 
     /** The learning rate. */
-    public abstract float learningRate();
+    public final float learningRate() {
+        return lr;
+    }
 
     /** Sets the learning rate of the following steps (a schedule's decay); the moments are kept. */
-    public abstract void setLearningRate(float lr);
+    public final void setLearningRate(float lr) {
+        if (!(lr > 0) || Float.isInfinite(lr)) {
+            throw new IllegalArgumentException(kind().label() + " learning rate must be finite and > 0, got " + lr);
+        }
+        this.lr = lr;
+    }
 
     /** Applies one update to {@code params} from {@code grads} (both {@code size} floats). */
     public final void step(MemorySegment params, MemorySegment grads) {

@@ -18,32 +18,8 @@ public final class RmsProp extends Optimizer {
     /** Guard inside the square root. */
     public static final float EPS = 1e-4f;
 
-    private float lr;
-
     RmsProp(Kernels kernels, Arena arena, int size, float lr) {
-        super(kernels, arena, size, "sq", "mean", "delta");
-        if (!(lr > 0) || Float.isInfinite(lr)) {
-            throw new IllegalArgumentException("RMSProp learning rate must be finite and > 0, got " + lr);
-        }
-        this.lr = lr;
-    }
-
-    @Override
-    public Kind kind() {
-        return Kind.RMSPROP;
-    }
-
-    @Override
-    public float learningRate() {
-        return lr;
-    }
-
-    @Override
-    public void setLearningRate(float lr) {
-        if (!(lr > 0) || Float.isInfinite(lr)) {
-            throw new IllegalArgumentException("RMSProp learning rate must be finite and > 0, got " + lr);
-        }
-        this.lr = lr;
+        super(Kind.RMSPROP, kernels, arena, size, lr, "sq", "mean", "delta");
     }
 
     @Override
