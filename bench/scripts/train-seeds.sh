@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Trains a task (copy unless --task says otherwise) once per seed with one recipe and prints, per
-# seed, whether it was solved, the sequences it took, the wall time of the training itself (from
-# `ntm train`'s summary, JVM start and build excluded) and the bit errors per sequence of the
-# closing check at the task's largest length (docs/SPEC.md section 3), then the median and the
-# worst. PERFORMANCE.md's training tables come from it; the models stay in the printed folder
+# seed, whether it was solved, the sequences and the wall time of the training itself (from
+# `ntm train`'s summary, JVM start and build excluded) it took to the first solve and in all (a run
+# trains on past its first solve to --min-sequences, which copy's recipe sets), and the bit errors
+# per sequence of the closing check at the task's largest length (docs/SPEC.md section 3), then the
+# median and the worst. PERFORMANCE.md's training tables come from it; the models stay in the printed folder
 # (runS/checkpoint.safetensors) for bench/scripts/copy-generalisation.sh.
 #
 #   bench/scripts/train-seeds.sh "1 2 3 4 5" [ntm train options...]
@@ -20,7 +21,8 @@ out="${TRAIN_SEEDS_OUT:-$(mktemp -d)}"
 mkdir -p "$out"
 "$ROOT/ntm" info >/dev/null 2>&1   # build first, so no run pays for it
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-6s %-8s %12s %10s %12s %14s\n' seed solved sequences seconds "seq/s" "largest-length"
+printf '%-6s %-8s %14s %14s %10s %10s %8s %14s\n' seed solved "first-solved" "first-solved" sequences seconds "seq/s" "largest-length"
+printf '%-6s %-8s %14s %14s %10s %10s %8s %14s\n' "" "" "(sequences)" "(seconds)" "(all)" "(all)" "" ""
 rows="$out/rows"; : >"$rows"
 for s in $seeds; do
   log="$out/seed$s.log"
@@ -37,13 +39,23 @@ for s in $seeds; do
   secs=$(sed -E 's/.* in ([0-9.]+) s .*/\1/' <<<"$line")
   rate=$(sed -E 's/.*\(([0-9,]+) sequences\/s\).*/\1/' <<<"$line" | tr -d ,)
   longest=$(sed -nE 's/^at length [0-9]+ \(the largest trained\): ([0-9.]+) bit errors.*/\1/p' "$log")
-  printf '%-6s %-8s %12s %10s %12s %14s\n' "$s" "$solved" "$seqs" "$secs" "$rate" "${longest:--}"
-  echo "$seqs $secs" >>"$rows"
+  first=$(grep -E '^first solved after' "$log" || true)
+  if [[ -n "$first" ]]; then
+    fseqs=$(sed -E 's/^first solved after ([0-9,]+) sequences.*/\1/' <<<"$first" | tr -d ,)
+    fsecs=$(sed -E 's/.* in ([0-9.]+) s of training.*/\1/' <<<"$first")
+  elif [[ $solved == yes ]]; then
+    fseqs=$seqs; fsecs=$secs
+  else
+    fseqs=-; fsecs=-
+  fi
+  printf '%-6s %-8s %14s %14s %10s %10s %8s %14s\n' "$s" "$solved" "$fseqs" "$fsecs" "$seqs" "$secs" "$rate" "${longest:--}"
+  echo "$fseqs $fsecs $seqs $secs" >>"$rows"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-for col in 1 2; do
-  what=$([[ $col == 1 ]] && echo "sequences" || echo "wall time (s)")
-  cut -d' ' -f$col "$rows" | sort -g | awk -v what="$what" '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2;
+names=("sequences to the first solve" "wall time to the first solve (s)" "sequences in all" "wall time in all (s)")
+for col in 1 2 3 4; do
+  # a seed never solved counts as worst ("-" sorts after every number)
+  cut -d' ' -f$col "$rows" | sed 's/^-$/inf/' | sort -g | awk -v what="${names[col-1]}" '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2;
     printf "%s: median %g, worst %g over %d seeds\n", what, m, a[NR], NR}'
 done
 echo "logs and models: $out"

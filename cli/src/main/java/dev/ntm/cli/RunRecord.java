@@ -47,6 +47,7 @@ final class RunRecord {
         opts.put("eval_size", o.evalSize());
         opts.put("solved_bit_errors", o.solvedBitErrors());
         opts.put("stop_when_solved", o.stopWhenSolved());
+        opts.put("min_sequences", o.minSequences());
         opts.put("on_nonfinite", o.onNonFinite().name().toLowerCase(java.util.Locale.ROOT));
         opts.put("checkpoint_every", o.checkpointEvery());
         opts.put("checkpoint_seconds", o.checkpointSeconds());

@@ -36,6 +36,8 @@ final class SummaryJson {
         m.put("solved", s.solved());
         m.put("sequences", trainer.sequences());
         m.put("seconds", s.trainingSeconds());
+        m.put("first_solved_sequences", s.firstSolvedSequences() < 0 ? null : s.firstSolvedSequences());
+        m.put("first_solved_seconds", s.firstSolvedSequences() < 0 ? null : s.firstSolvedSeconds());
         Trainer.Evaluation e = s.lastEvaluation();
         m.put("bit_errors_per_sequence", e == null ? null : e.bitErrorsPerSequence());
         m.put("cost_bits", e == null ? null : e.costBits());

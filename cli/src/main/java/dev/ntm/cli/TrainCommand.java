@@ -97,6 +97,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-early-stop", description = "Keep training after the task is solved.")
     boolean noEarlyStop;
 
+    @Option(names = "--min-sequences", paramLabel = "N", description = "Train at least N sequences even when an "
+            + "earlier evaluation finds the task solved (a model trained past its first solve generalises further; "
+            + "the first solve is still reported); default: the task's recipe (0: stop at the first solve).")
+    Long minSequencesOption;
+
     @Option(names = "--on-nonfinite", description = "stop or skip a batch with NaN/Inf loss or gradients (default: ${DEFAULT-VALUE}).",
             defaultValue = "stop")
     String onNonFinite;
@@ -147,6 +152,10 @@ final class TrainCommand implements Callable<Integer> {
         TrainerOptions recipe = ownRecipe ? taskRecipe : TrainerOptions.defaults(kind);
         int batch = batchOption != null ? batchOption : recipe.batch();
         long maxSequences = maxSequencesOption != null ? maxSequencesOption : taskRecipe.maxSequences();
+        long minSequences = minSequencesOption != null ? minSequencesOption : taskRecipe.minSequences();
+        if (minSequences < 0) {
+            throw new IllegalArgumentException("--min-sequences must be >= 0, got " + minSequences);
+        }
         float lr = learningRate != null ? learningRate : recipe.learningRate();
         GradientClipping clipping = clip != null ? GradientClipping.parse(clip) : recipe.clipping();
         TrainerOptions.NonFinitePolicy policy = switch (onNonFinite.toLowerCase(Locale.ROOT)) {
@@ -166,7 +175,7 @@ final class TrainCommand implements Callable<Integer> {
             schedule = schedule.withWarmup(lrWarmup);
         }
         TrainerOptions options = new TrainerOptions(batch, threads, chunks, seed, kind, lr, clipping, maxSequences,
-                evalEvery, evalSize, 0.01, !noEarlyStop, policy, dir, checkpointEvery, checkpointSeconds, schedule);
+                evalEvery, evalSize, 0.01, !noEarlyStop, minSequences, policy, dir, checkpointEvery, checkpointSeconds, schedule);
         NtmConfig config = taskOptions.config(task);
         Curriculum plan = curriculum != null ? parseCurriculum(task, curriculum)
                 : ownRecipe ? TrainerOptions.defaultCurriculum(task) : null;

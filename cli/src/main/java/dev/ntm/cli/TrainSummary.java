@@ -37,6 +37,13 @@ final class TrainSummary {
         List<String> out = new ArrayList<>();
         out.add(String.format(Locale.ROOT, "%s after %,d sequences in %.1f s (%,.0f sequences/s)",
                 s.solved() ? "SOLVED" : s.stopped() ? "stopped" : "not solved", trainer.sequences(), s.trainingSeconds(), s.sequencesPerSecond()));
+        if (s.firstSolvedSequences() >= 0 && s.firstSolvedSequences() < trainer.sequences()) {
+            long min = trainer.options().minSequences();
+            String why = !trainer.options().stopWhenSolved() ? " (--no-early-stop)"
+                    : min > 0 ? String.format(Locale.ROOT, " to at least %,d sequences (--min-sequences)", min) : "";
+            out.add(String.format(Locale.ROOT, "first solved after %,d sequences in %.1f s of training, then trained on%s",
+                    s.firstSolvedSequences(), s.firstSolvedSeconds(), why));
+        }
         Trainer.Evaluation e = s.lastEvaluation();
         if (e != null) {
             String which = "last evaluation";

@@ -53,6 +53,7 @@ class TaskRecipeCliTest {
         assertEquals(want.learningRate(), (float) number(o, "learning_rate"), name);
         assertEquals(want.clipping().toString(), o.get("clipping"), name);
         assertEquals(want.lrSchedule().toString(), o.get("lr_schedule"), name);
+        assertEquals(want.minSequences(), (long) number(o, "min_sequences"), name);
         Curriculum plan = TrainerOptions.defaultCurriculum(task);
         assertEquals(plan == null ? null : plan.toString(), o.get("curriculum"), name);
     }
@@ -98,6 +99,18 @@ class TaskRecipeCliTest {
                 "--clip", "norm:5@3:norm:50", "--out", dir.resolve("b").toString(), "--quiet");
         assertEquals(2, r.status(), r.err());
         assertTrue(r.err().contains("has no curriculum"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line, no stack trace: " + r.err());
+    }
+
+    @Test
+    void minSequencesIsRecordedAndMustNotBeNegative(@TempDir Path dir) throws Exception {
+        Map<?, ?> o = train(dir.resolve("a"), "copy", "--min-sequences", "64");
+        assertEquals(64, (long) number(o, "min_sequences"));
+
+        CliRun r = CliRun.of("train", "--task", "copy", "--min-sequences", "-5", "--max-sequences", "8",
+                "--out", dir.resolve("b").toString(), "--quiet");
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains("--min-sequences must be >= 0"), r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line, no stack trace: " + r.err());
     }
 

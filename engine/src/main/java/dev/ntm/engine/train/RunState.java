@@ -27,6 +27,10 @@ final class RunState {
     double bestBitErrors = Double.POSITIVE_INFINITY;
     /** Training wall time of earlier processes of this run, in seconds (curve.csv's elapsed_s continues it). */
     double elapsedBefore;
+    /** Sequences at the first evaluation that found the task solved, -1 until one did. */
+    long firstSolvedSequences = -1;
+    /** Training wall time (all processes of the run) at that evaluation, in seconds. */
+    double firstSolvedSeconds;
 
     void clearWindow() {
         windowLoss = 0;

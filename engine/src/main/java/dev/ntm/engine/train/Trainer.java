@@ -371,11 +371,17 @@ public final class Trainer implements AutoCloseable {
      *                            folder, or -1 when none was
      * @param checkpointFailure   why the final checkpoint could not be written (the one of
      *                            {@code checkpointSequences} is then the one to resume from), or null
+     * @param firstSolvedSequences the run's sequence count at the first evaluation that found the task
+     *                            solved (in this call or an earlier process of the run), or -1 if none did;
+     *                            below {@code sequences} when the run trained on past it
+     *                            ({@link TrainerOptions#minSequences()}, or without stopping when solved)
+     * @param firstSolvedSeconds  the run's training wall time at that evaluation, in seconds (0 if none)
      */
     public record Summary(boolean solved, long sequences, long batches, long skippedBatches,
                           double trainingSeconds, Evaluation lastEvaluation, Evaluation longestEvaluation,
                           boolean stopped,
-                          long checkpointSequences, IOException checkpointFailure) {
+                          long checkpointSequences, IOException checkpointFailure,
+                          long firstSolvedSequences, double firstSolvedSeconds) {
         /** Training sequences per second of wall time. */
         public double sequencesPerSecond() { return trainingSeconds > 0 ? sequences / trainingSeconds : 0; }
     }
@@ -455,7 +461,11 @@ public final class Trainer implements AutoCloseable {
                         }
                     }
                     listener.evaluation(this, p);
-                    if (solved && options.stopWhenSolved()) {
+                    if (solved && state.firstSolvedSequences < 0) {
+                        state.firstSolvedSequences = state.sequences;
+                        state.firstSolvedSeconds = elapsed;
+                    }
+                    if (solved && options.stopWhenSolved() && state.sequences >= options.minSequences()) {
                         break;
                     }
                 }
@@ -488,7 +498,8 @@ public final class Trainer implements AutoCloseable {
             }
         }
         return new Summary(solved, state.sequences - startSequences, state.batches, state.skippedBatches, seconds,
-                last, lastLongest, stopRequested, checkpointSequences, failure);
+                last, lastLongest, stopRequested, checkpointSequences, failure, state.firstSolvedSequences,
+                state.firstSolvedSeconds);
     }
 
     /**

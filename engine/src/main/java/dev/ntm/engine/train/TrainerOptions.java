@@ -25,7 +25,11 @@ import dev.ntm.engine.task.Task;
  * @param evalSize       sequences per evaluation (the spec's "solved" test uses 1000)
  * @param solvedBitErrors a task is solved when an evaluation's mean bit errors per sequence is at most this,
  *                       over the full length range and at the largest length ({@link Trainer#longestTask()})
- * @param stopWhenSolved stop at the first evaluation that finds the task solved
+ * @param stopWhenSolved stop at the first evaluation that finds the task solved (once at least
+ *                       {@code minSequences} sequences are trained)
+ * @param minSequences   with {@code stopWhenSolved}, train at least this many sequences even when an
+ *                       earlier evaluation found the task solved (a model trained past its first
+ *                       solve generalises further; 0: stop at the first solve)
  * @param onNonFinite    what to do with a batch whose loss or gradient is not finite
  * @param outDir         where checkpoints and the learning curve go (null: nowhere)
  * @param checkpointEvery write a training checkpoint every this many sequences (0: not by sequences)
@@ -36,7 +40,7 @@ import dev.ntm.engine.task.Task;
 public record TrainerOptions(int batch, int threads, int chunks, long seed, Optimizer.Kind optimizer,
                              float learningRate, GradientClipping clipping, long maxSequences,
                              long evalEvery, int evalSize, double solvedBitErrors, boolean stopWhenSolved,
-                             NonFinitePolicy onNonFinite, Path outDir, long checkpointEvery,
+                             long minSequences, NonFinitePolicy onNonFinite, Path outDir, long checkpointEvery,
                              long checkpointSeconds, LearningRateSchedule lrSchedule) {
 
     /** What to do when a batch's loss or gradient is NaN or infinite. */
@@ -55,6 +59,7 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
         require(maxSequences >= 1, "maxSequences must be >= 1", maxSequences);
         require(evalEvery >= 1, "evalEvery must be >= 1", evalEvery);
         require(evalSize >= 1, "evalSize must be >= 1", evalSize);
+        require(minSequences >= 0, "minSequences must be >= 0", minSequences);
         require(checkpointEvery >= 0, "checkpointEvery must be >= 0", checkpointEvery);
         require(checkpointSeconds >= 0 && checkpointSeconds <= MAX_CHECKPOINT_SECONDS,
                 "checkpointSeconds must be in 0.." + MAX_CHECKPOINT_SECONDS, checkpointSeconds);
@@ -103,7 +108,7 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
      */
     public static TrainerOptions defaults() {
         return new TrainerOptions(1, 1, 2, 1, Optimizer.Kind.RMSPROP, DEFAULT_LEARNING_RATE,
-                GradientClipping.elementwise(10f), 1_000_000, 1_000, 1_000, 0.01, true, NonFinitePolicy.STOP, null, 0,
+                GradientClipping.elementwise(10f), 1_000_000, 1_000, 1_000, 0.01, true, 0, NonFinitePolicy.STOP, null, 0,
                 DEFAULT_CHECKPOINT_SECONDS, LearningRateSchedule.NONE);
     }
 
@@ -283,6 +288,16 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
         return c.build();
     }
 
+    /**
+     * These options, training at least {@code n} sequences before stopping at a solved evaluation
+     * (0: stop at the first one).
+     */
+    public TrainerOptions withMinSequences(long n) {
+        Copy c = new Copy(this);
+        c.minSequences = n;
+        return c.build();
+    }
+
     /** These options with policy {@code p} for non-finite losses or gradients. */
     public TrainerOptions withOnNonFinite(NonFinitePolicy p) {
         Copy c = new Copy(this);
@@ -328,6 +343,7 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
         int evalSize;
         double solvedBitErrors;
         boolean stopWhenSolved;
+        long minSequences;
         NonFinitePolicy onNonFinite;
         Path outDir;
         long checkpointEvery;
@@ -347,6 +363,7 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
             evalSize = o.evalSize;
             solvedBitErrors = o.solvedBitErrors;
             stopWhenSolved = o.stopWhenSolved;
+            minSequences = o.minSequences;
             onNonFinite = o.onNonFinite;
             outDir = o.outDir;
             checkpointEvery = o.checkpointEvery;
@@ -356,7 +373,7 @@ public record TrainerOptions(int batch, int threads, int chunks, long seed, Opti
 
         TrainerOptions build() {
             return new TrainerOptions(batch, threads, chunks, seed, optimizer, learningRate, clipping, maxSequences,
-                    evalEvery, evalSize, solvedBitErrors, stopWhenSolved, onNonFinite, outDir, checkpointEvery,
+                    evalEvery, evalSize, solvedBitErrors, stopWhenSolved, minSequences, onNonFinite, outDir, checkpointEvery,
                     checkpointSeconds, lrSchedule);
         }
     }

@@ -35,6 +35,9 @@ final class TrainingCheckpoint {
     static final String META_CURVE_ROWS = "train.curve_rows";
     static final String META_BEST = "train.best_bit_errors";
     static final String META_ELAPSED = "train.elapsed_s";
+    /** Absent in checkpoints from before it was recorded (then: not solved yet). */
+    static final String META_FIRST_SOLVED = "train.first_solved_sequences";
+    static final String META_FIRST_SOLVED_SECONDS = "train.first_solved_s";
     static final String META_RNG = "train.rng_state";
     static final String META_SEED = "train.seed";
     static final String META_BATCH = "train.batch";
@@ -75,6 +78,8 @@ final class TrainingCheckpoint {
         meta.put(META_CURVE_ROWS, Long.toString(s.curveRows));
         meta.put(META_BEST, Double.toString(s.bestBitErrors));
         meta.put(META_ELAPSED, Double.toString(elapsedSeconds));
+        meta.put(META_FIRST_SOLVED, Long.toString(s.firstSolvedSequences));
+        meta.put(META_FIRST_SOLVED_SECONDS, Double.toString(s.firstSolvedSeconds));
         meta.put(META_RNG, Long.toString(t.dataGenerator().state()));
         meta.put(META_SEED, Long.toString(options.seed()));
         meta.put(META_BATCH, Integer.toString(options.batch()));
@@ -146,6 +151,10 @@ final class TrainingCheckpoint {
             s.curveRows = parseLong(meta, META_CURVE_ROWS, file);
             s.bestBitErrors = parseDouble(meta, META_BEST, file);
             s.elapsedBefore = parseDouble(meta, META_ELAPSED, file);
+            if (meta.containsKey(META_FIRST_SOLVED)) {
+                s.firstSolvedSequences = parseLong(meta, META_FIRST_SOLVED, file);
+                s.firstSolvedSeconds = parseDouble(meta, META_FIRST_SOLVED_SECONDS, file);
+            }
             t.dataGenerator().setState(parseLong(meta, META_RNG, file));
             t.optimizer().setSteps(parseLong(meta, META_OPT_STEPS, file));
             int size = Math.toIntExact(ck.layout().size());
