@@ -320,6 +320,17 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
                             .mul(FloatVector.fromMemorySegment(sp, a, gAt + 2 * hb + o, ORDER)))
                     .intoMemorySegment(a, cAt + o, ORDER);
         }
+        if (j < h && h >= v) {
+            // the last h mod v units: the whole vector that ends at unit h again (c is a function of
+            // inputs this kernel does not write, so the units it repeats get the same bits), where
+            // scalar accesses, each bounds-checked, cost about 50 ns for the last 4 of 100 units
+            long o = bytes(h - v);
+            FloatVector.fromMemorySegment(sp, a, gAt + hb + o, ORDER).mul(FloatVector.fromMemorySegment(sp, a, cpAt + o, ORDER))
+                    .add(FloatVector.fromMemorySegment(sp, a, gAt + o, ORDER)
+                            .mul(FloatVector.fromMemorySegment(sp, a, gAt + 2 * hb + o, ORDER)))
+                    .intoMemorySegment(a, cAt + o, ORDER);
+            j = h;
+        }
         for (; j < h; j++) {
             long o = bytes(j);
             put(a, cAt + o, get(a, gAt + hb + o) * get(a, cpAt + o) + get(a, gAt + o) * get(a, gAt + 2 * hb + o));
@@ -330,6 +341,12 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
             long o = bytes(j);
             FloatVector.fromMemorySegment(sp, a, gAt + 3 * hb + o, ORDER).mul(FloatVector.fromMemorySegment(sp, a, tAt + o, ORDER))
                     .intoMemorySegment(a, hAt + o, ORDER);
+        }
+        if (j < h && h >= v) {
+            long o = bytes(h - v); // as for c
+            FloatVector.fromMemorySegment(sp, a, gAt + 3 * hb + o, ORDER).mul(FloatVector.fromMemorySegment(sp, a, tAt + o, ORDER))
+                    .intoMemorySegment(a, hAt + o, ORDER);
+            j = h;
         }
         for (; j < h; j++) {
             long o = bytes(j);
