@@ -40,7 +40,7 @@ final class TaskOptions {
 
     @Option(names = "--memory-init", description = "Initial memory: constant (a trained tensor starting at 1e-6 in "
             + "every cell), learned (tanh of a trained tensor starting N(0, 0.5)) or random (fixed tanh(N(0, 0.5))); "
-            + "default: the paper configuration's (constant).")
+            + "default: the paper configuration's (constant), except in ntm train's recipe for copy (learned).")
     String memoryInit;
 
     /** The task the options describe. */

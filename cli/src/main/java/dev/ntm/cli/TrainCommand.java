@@ -57,7 +57,8 @@ final class TrainCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--optimizer", description = "adam or rmsprop (default: the task's recipe, measured in "
-            + "PERFORMANCE.md sections 12 and 13: copy rmsprop, batch 1, lr 8e-4; repeat-copy rmsprop, batch 1, lr 3e-4; "
+            + "PERFORMANCE.md sections 12 and 13: copy rmsprop, batch 1, lr 8e-4, learned memory (--memory-init), at least "
+            + "12,000 sequences (--min-sequences); repeat-copy rmsprop, batch 1, lr 3e-4; "
             + "associative-recall adam, batch 8, lr 1e-3 halved every 150,000 sequences, curriculum 3:1:0.5; "
             + "dynamic-ngrams rmsprop, batch 1, lr 3e-4 halved every 20,000, for 60,000 sequences; priority-sort "
             + "rmsprop, batch 1, lr 3e-4 halved every 100,000). Options given win; naming the "
@@ -99,7 +100,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--min-sequences", paramLabel = "N", description = "Train at least N sequences even when an "
             + "earlier evaluation finds the task solved (a model trained past its first solve generalises further; "
-            + "the first solve is still reported); default: the task's recipe (0: stop at the first solve).")
+            + "the first solve is still reported); default: the task's recipe (copy " + TrainerOptions.COPY_MIN_SEQUENCES
+            + ", the others 0: stop at the first solve).")
     Long minSequencesOption;
 
     @Option(names = "--on-nonfinite", description = "stop or skip a batch with NaN/Inf loss or gradients (default: ${DEFAULT-VALUE}).",
@@ -177,6 +179,9 @@ final class TrainCommand implements Callable<Integer> {
         TrainerOptions options = new TrainerOptions(batch, threads, chunks, seed, kind, lr, clipping, maxSequences,
                 evalEvery, evalSize, 0.01, !noEarlyStop, minSequences, policy, dir, checkpointEvery, checkpointSeconds, schedule);
         NtmConfig config = taskOptions.config(task);
+        if (ownRecipe && taskOptions.memoryInit == null) {
+            config = TrainerOptions.recipeConfig(task, config);
+        }
         Curriculum plan = curriculum != null ? parseCurriculum(task, curriculum)
                 : ownRecipe ? TrainerOptions.defaultCurriculum(task) : null;
         if (clipping.then() != null && plan == null) {

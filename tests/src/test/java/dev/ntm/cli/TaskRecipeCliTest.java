@@ -38,6 +38,11 @@ class TaskRecipeCliTest {
         return (Map<?, ?>) ((Map<?, ?>) ((List<?>) root.get("runs")).getFirst()).get("options");
     }
 
+    private static Map<?, ?> config(Path dir) throws Exception {
+        Map<?, ?> root = (Map<?, ?>) Json.parse(Files.readString(dir.resolve(RunFolder.RUN_JSON)));
+        return (Map<?, ?>) ((Map<?, ?>) ((List<?>) root.get("runs")).getFirst()).get("config");
+    }
+
     private static double number(Map<?, ?> options, String key) {
         return ((Number) options.get(key)).doubleValue();
     }
@@ -71,6 +76,11 @@ class TaskRecipeCliTest {
         assertEquals(1, (int) number(copy, "batch"));
         assertEquals(8e-4f, (float) number(copy, "learning_rate"));
         assertEquals("none", copy.get("lr_schedule"));
+        assertEquals(12_000, (long) number(copy, "min_sequences"));
+        assertEquals("learned", config(dir.resolve("copy")).get("memoryInit"), "copy's recipe learns its memory");
+        assertEquals("constant", config(dir.resolve("ar")).get("memoryInit"), "the others keep the paper's");
+        train(dir.resolve("copy-constant"), "copy", "--memory-init", "constant");
+        assertEquals("constant", config(dir.resolve("copy-constant")).get("memoryInit"), "the option wins");
     }
 
     @Test

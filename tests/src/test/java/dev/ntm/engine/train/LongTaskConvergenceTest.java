@@ -36,7 +36,7 @@ class LongTaskConvergenceTest {
     private static Trainer recipeTrainer(String taskName, long seed, long budget) {
         Task task = Tasks.byName(taskName);
         TrainerOptions options = TrainerOptions.defaultsFor(task).withSeed(seed).withThreads(2).withMaxSequences(budget);
-        Trainer t = new Trainer(Tasks.paperConfig(task), task, options, KernelProvider.get());
+        Trainer t = new Trainer(TrainerOptions.recipeConfig(task, Tasks.paperConfig(task)), task, options, KernelProvider.get());
         t.setCurriculum(TrainerOptions.defaultCurriculum(task));
         return t;
     }

@@ -39,7 +39,7 @@ class StricterSolvedTest {
 
     private static TrainerOptions options() {
         return TrainerOptions.defaultsFor(TASK).withSeed(3).withMaxSequences(12_000)
-                .withEvaluation(500, EVAL_SIZE).withSolvedBitErrors(THRESHOLD);
+                .withEvaluation(500, EVAL_SIZE).withSolvedBitErrors(THRESHOLD).withMinSequences(0);
     }
 
     @Test
@@ -99,7 +99,8 @@ class StricterSolvedTest {
         assertEquals(TrainerOptions.COPY_LEARNING_RATE, TrainerOptions.defaultsFor(new CopyTask()).learningRate());
         assertEquals(TrainerOptions.DEFAULT_LEARNING_RATE,
                 TrainerOptions.defaultsFor(new RepeatCopyTask()).learningRate());
-        assertEquals(TrainerOptions.defaults().withOptimizer(Optimizer.Kind.RMSPROP, TrainerOptions.COPY_LEARNING_RATE),
-                TrainerOptions.defaultsFor(new CopyTask(8, 1, 5)), "only the learning rate differs");
+        assertEquals(TrainerOptions.defaults().withOptimizer(Optimizer.Kind.RMSPROP, TrainerOptions.COPY_LEARNING_RATE)
+                        .withMinSequences(TrainerOptions.COPY_MIN_SEQUENCES),
+                TrainerOptions.defaultsFor(new CopyTask(8, 1, 5)), "only the learning rate and the minimum differ");
     }
 }

@@ -48,7 +48,9 @@ class TaskRecipesTest {
         assertEquals(8e-4f, copy.learningRate());
         assertEquals(GradientClipping.elementwise(10f), copy.clipping());
         assertEquals(LearningRateSchedule.NONE, copy.lrSchedule());
+        assertEquals(12_000, copy.minSequences(), "copy trains on past its first solve");
         assertEquals(TrainerOptions.defaults(), TrainerOptions.defaultsFor(new RepeatCopyTask()));
+        assertEquals(0, TrainerOptions.defaults().minSequences());
     }
 
     @Test
