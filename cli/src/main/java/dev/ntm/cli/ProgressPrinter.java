@@ -74,6 +74,9 @@ final class ProgressPrinter implements TrainingListener {
         }
     }
 
+    /** Whether {@link #trainingOnLine} was printed. */
+    private boolean saidTrainingOn;
+
     @Override
     public void evaluation(Trainer trainer, TrainingListener.Progress p) {
         String line = evaluationLine(p.sequences(), p.eval().sequences(), p.eval().costBits(),
@@ -83,6 +86,17 @@ final class ProgressPrinter implements TrainingListener {
             println(longestLine(trainer.longestTask().maxLength(), p.longest().sequences(),
                     p.longest().bitErrorsPerSequence(), p.solved(), trainer.options().solvedBitErrors()));
         }
+        long min = trainer.options().minSequences();
+        if (p.solved() && !saidTrainingOn && trainer.options().stopWhenSolved() && p.sequences() < min) {
+            println(trainingOnLine(min));
+            saidTrainingOn = true;
+        }
+    }
+
+    /** Said once, at the first solved evaluation before {@code --min-sequences}: why the run goes on. */
+    static String trainingOnLine(long minSequences) {
+        return fit(String.format(Locale.ROOT, "  -> solved; training on to at least %,d sequences (--min-sequences)",
+                minSequences));
     }
 
     @Override

@@ -30,6 +30,14 @@ class ProgressPrinterTest {
     }
 
     @Test
+    void aRunTrainingOnPastItsFirstSolveSaysSo() {
+        String line = ProgressPrinter.trainingOnLine(Long.MAX_VALUE);
+        assertTrue(line.length() <= 80, line.length() + ": " + line);
+        assertTrue(ProgressPrinter.trainingOnLine(12_000).contains("training on to at least 12,000 sequences"),
+                ProgressPrinter.trainingOnLine(12_000));
+    }
+
+    @Test
     void durationsAreCompact() {
         assertEquals("0s", ProgressPrinter.duration(0.2));
         assertEquals("59s", ProgressPrinter.duration(59.4));
