@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = {"Train every combination of settings for every seed (each run an ntm train in a child JVM) "
                 + "and gather the results into a table: per setting, runs solved, median and worst sequences and "
-                + "seconds. Printed, and written to --out as table.md, table.csv and jobs.csv; each run's folder is "
+                + "seconds, in all and to each run's first solve. Printed, and written to --out as table.md, table.csv and jobs.csv; each run's folder is "
                 + "--out/runs/ID.",
                 "By default one member of a Hazelcast cluster runs in this JVM, on 127.0.0.1 only, under a cluster "
                 + "name derived from --out; ntm worker adds machines (README.md, \"Sweeps\"). A job whose member dies "

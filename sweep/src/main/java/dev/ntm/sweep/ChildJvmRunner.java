@@ -134,7 +134,9 @@ public final class ChildJvmRunner implements JobRunner, AutoCloseable {
         return new JobResult(job.id(), job.setting(), job.seed(), 0, Boolean.TRUE.equals(s.get("solved")),
                 ((Number) s.get("sequences")).longValue(), ((Number) s.get("seconds")).doubleValue(),
                 bits instanceof Number n ? n.doubleValue() : Double.NaN, (String) s.get("parameters_sha256"), member,
-                s.get("resumed_from") instanceof Number r ? r.longValue() : -1, null);
+                s.get("resumed_from") instanceof Number r ? r.longValue() : -1, null,
+                s.get("first_solved_sequences") instanceof Number f ? f.longValue() : -1,
+                s.get("first_solved_seconds") instanceof Number f ? f.doubleValue() : Double.NaN);
     }
 
     /** The last line of the log that names an error, or its last line. */

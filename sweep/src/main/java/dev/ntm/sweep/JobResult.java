@@ -25,15 +25,21 @@ import dev.ntm.engine.io.Json;
  * @param member               the member that ran it (its address)
  * @param resumedFrom          the sequence count of the checkpoint it continued from, or -1
  * @param error                why it failed (a line of its log), or null
+ * @param firstSolvedSequences the sequence count at the run's first solved evaluation, or -1 if it had
+ *                             none (below {@code sequences} when the run trained on past it,
+ *                             {@code ntm train --min-sequences})
+ * @param firstSolvedSeconds   the run's seconds of training at that evaluation (all its attempts), or
+ *                             NaN
  */
 public record JobResult(String id, String setting, long seed, int status, boolean solved, long sequences,
                         double seconds, double bitErrorsPerSequence, String parametersSha256, String member,
-                        long resumedFrom, String error) implements Serializable {
+                        long resumedFrom, String error, long firstSolvedSequences, double firstSolvedSeconds)
+        implements Serializable {
 
     /** A run that did not finish: its status and why. */
     public static JobResult failed(SweepJob job, int status, String member, String error) {
         return new JobResult(job.id(), job.setting(), job.seed(), status, false, 0, 0, Double.NaN, "", member, -1,
-                error);
+                error, -1, Double.NaN);
     }
 
     /** Whether {@code ntm train} finished (solved or not). */
@@ -62,6 +68,8 @@ public record JobResult(String id, String setting, long seed, int status, boolea
         m.put("member", member);
         m.put("resumed_from", resumedFrom);
         m.put("error", error);
+        m.put("first_solved_sequences", firstSolvedSequences);
+        m.put("first_solved_seconds", Double.isFinite(firstSolvedSeconds) ? firstSolvedSeconds : null);
         return Json.writePretty(m);
     }
 
@@ -78,7 +86,10 @@ public record JobResult(String id, String setting, long seed, int status, boolea
                     number(m, "status").intValue(), (Boolean) m.get("solved"), number(m, "sequences").longValue(),
                     number(m, "seconds").doubleValue(), bits == null ? Double.NaN : ((Number) bits).doubleValue(),
                     (String) m.get("parameters_sha256"), (String) m.get("member"),
-                    number(m, "resumed_from").longValue(), (String) m.get("error"));
+                    number(m, "resumed_from").longValue(), (String) m.get("error"),
+                    // absent in results written before they were recorded
+                    m.get("first_solved_sequences") instanceof Number f ? f.longValue() : -1,
+                    m.get("first_solved_seconds") instanceof Number f ? f.doubleValue() : Double.NaN);
         } catch (ClassCastException | NullPointerException e) {
             throw new IllegalArgumentException("not a sweep job result: " + e.getMessage());
         }

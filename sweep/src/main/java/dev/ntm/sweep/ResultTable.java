@@ -13,7 +13,9 @@ import java.util.Map;
 
 /**
  * A sweep's results gathered per setting: runs, how many solved the task, the median and worst
- * (largest) training sequences and seconds of the runs that finished, and how many failed.
+ * (largest) training sequences and seconds of the runs that finished, the same to each run's
+ * first solve (which comes earlier when a run trains on past it, {@code ntm train
+ * --min-sequences}), and how many failed.
  * Written as {@value #TABLE_CSV} and {@value #TABLE_MD}, with every job in {@value #JOBS_CSV}.
  */
 public final class ResultTable {
@@ -36,9 +38,15 @@ public final class ResultTable {
      * @param worstSequences    the most training sequences of a finished run (-1 when none)
      * @param medianSeconds     median seconds
      * @param worstSeconds      most seconds
+     * @param medianFirstSolvedSequences median sequences to the first solve, over the runs that were
+     *                          solved at some evaluation (NaN when none was)
+     * @param worstFirstSolvedSequences the most sequences to a first solve (-1 when none)
+     * @param medianFirstSolvedSeconds median seconds of training to the first solve
+     * @param worstFirstSolvedSeconds most seconds to a first solve
      */
     public record Row(String setting, int runs, int solved, int failed, double medianSequences, long worstSequences,
-                      double medianSeconds, double worstSeconds) {
+                      double medianSeconds, double worstSeconds, double medianFirstSolvedSequences,
+                      long worstFirstSolvedSequences, double medianFirstSolvedSeconds, double worstFirstSolvedSeconds) {
     }
 
     private final List<Row> rows;
@@ -66,10 +74,15 @@ public final class ResultTable {
             List<JobResult> finished = e.getValue().stream().filter(JobResult::finished).toList();
             double[] sequences = finished.stream().mapToDouble(JobResult::sequences).sorted().toArray();
             double[] seconds = finished.stream().mapToDouble(JobResult::seconds).sorted().toArray();
+            List<JobResult> firstSolved = finished.stream().filter(r -> r.firstSolvedSequences() >= 0).toList();
+            double[] firstSequences = firstSolved.stream().mapToDouble(JobResult::firstSolvedSequences).sorted().toArray();
+            double[] firstSeconds = firstSolved.stream().mapToDouble(JobResult::firstSolvedSeconds).sorted().toArray();
             rows.add(new Row(e.getKey(), e.getValue().size(), (int) finished.stream().filter(JobResult::solved).count(),
                     e.getValue().size() - finished.size(), median(sequences),
                     sequences.length == 0 ? -1 : (long) sequences[sequences.length - 1], median(seconds),
-                    seconds.length == 0 ? Double.NaN : seconds[seconds.length - 1]));
+                    seconds.length == 0 ? Double.NaN : seconds[seconds.length - 1], median(firstSequences),
+                    firstSequences.length == 0 ? -1 : (long) firstSequences[firstSequences.length - 1],
+                    median(firstSeconds), firstSeconds.length == 0 ? Double.NaN : firstSeconds[firstSeconds.length - 1]));
         }
         return new ResultTable(rows, ordered);
     }
@@ -90,15 +103,21 @@ public final class ResultTable {
     /** The markdown table. */
     public String markdown() {
         StringBuilder b = new StringBuilder();
-        b.append("| setting | runs | solved | median sequences | worst sequences | median s | worst s | failed |\n");
-        b.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        b.append("| setting | runs | solved | median sequences | worst sequences | median s | worst s "
+                + "| first solved: median sequences | worst sequences | median s | worst s | failed |\n");
+        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Row r : rows) {
-            b.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %s | %s | %s | %d |%n", r.setting(), r.runs(),
-                    r.solved(), Double.isNaN(r.medianSequences()) ? "-" : String.format(Locale.ROOT, "%,.0f", r.medianSequences()),
-                    r.worstSequences() < 0 ? "-" : String.format(Locale.ROOT, "%,d", r.worstSequences()),
-                    seconds(r.medianSeconds()), seconds(r.worstSeconds()), r.failed()));
+            b.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %d |%n",
+                    r.setting(), r.runs(), r.solved(), count(r.medianSequences()), count(r.worstSequences()),
+                    seconds(r.medianSeconds()), seconds(r.worstSeconds()), count(r.medianFirstSolvedSequences()),
+                    count(r.worstFirstSolvedSequences()), seconds(r.medianFirstSolvedSeconds()),
+                    seconds(r.worstFirstSolvedSeconds()), r.failed()));
         }
         return b.toString();
+    }
+
+    private static String count(double n) {
+        return Double.isNaN(n) || n < 0 ? "-" : String.format(Locale.ROOT, "%,.0f", n);
     }
 
     private static String seconds(double s) {
@@ -107,11 +126,16 @@ public final class ResultTable {
 
     /** The per-setting CSV. */
     public String csv() {
-        StringBuilder b = new StringBuilder("setting,runs,solved,median_sequences,worst_sequences,median_seconds,worst_seconds,failed\n");
+        StringBuilder b = new StringBuilder("setting,runs,solved,median_sequences,worst_sequences,median_seconds,"
+                + "worst_seconds,failed,median_first_solved_sequences,worst_first_solved_sequences,"
+                + "median_first_solved_seconds,worst_first_solved_seconds\n");
         for (Row r : rows) {
             b.append(String.join(",", quote(r.setting()), Integer.toString(r.runs()), Integer.toString(r.solved()),
                     number(r.medianSequences()), r.worstSequences() < 0 ? "" : Long.toString(r.worstSequences()),
-                    number(r.medianSeconds()), number(r.worstSeconds()), Integer.toString(r.failed()))).append('\n');
+                    number(r.medianSeconds()), number(r.worstSeconds()), Integer.toString(r.failed()),
+                    number(r.medianFirstSolvedSequences()),
+                    r.worstFirstSolvedSequences() < 0 ? "" : Long.toString(r.worstFirstSolvedSequences()),
+                    number(r.medianFirstSolvedSeconds()), number(r.worstFirstSolvedSeconds()))).append('\n');
         }
         return b.toString();
     }
@@ -119,12 +143,15 @@ public final class ResultTable {
     /** The per-job CSV. */
     public String jobsCsv() {
         StringBuilder b = new StringBuilder(
-                "id,setting,seed,status,solved,sequences,seconds,bit_errors_per_sequence,parameters_sha256,member,resumed_from,error\n");
+                "id,setting,seed,status,solved,sequences,seconds,bit_errors_per_sequence,parameters_sha256,member,resumed_from,"
+                        + "error,first_solved_sequences,first_solved_seconds\n");
         for (JobResult r : results) {
             b.append(String.join(",", quote(r.id()), quote(r.setting()), Long.toString(r.seed()), Integer.toString(r.status()),
                     Boolean.toString(r.solved()), Long.toString(r.sequences()), number(r.seconds()),
                     number(r.bitErrorsPerSequence()), r.parametersSha256() == null ? "" : r.parametersSha256(),
-                    quote(r.member()), Long.toString(r.resumedFrom()), quote(r.error() == null ? "" : r.error()))).append('\n');
+                    quote(r.member()), Long.toString(r.resumedFrom()), quote(r.error() == null ? "" : r.error()),
+                    r.firstSolvedSequences() < 0 ? "" : Long.toString(r.firstSolvedSequences()),
+                    number(r.firstSolvedSeconds()))).append('\n');
         }
         return b.toString();
     }

@@ -72,25 +72,40 @@ class SweepGridTest {
         for (int i = 0; i < jobs.size(); i++) {
             SweepJob j = jobs.get(i);
             results.put(j.id(), i == 5 ? JobResult.failed(j, 4, "m", "boom")
+                    // a solved run was first solved halfway (it trained on past it), an unsolved one never
                     : new JobResult(j.id(), j.setting(), j.seed(), 0, sequences[i] < 9000, sequences[i], sequences[i] / 1000.0,
-                    0.0, "ab", "m", -1, null));
+                    0.0, "ab", "m", -1, null, sequences[i] < 9000 ? sequences[i] / 2 : -1,
+                    sequences[i] < 9000 ? sequences[i] / 2000.0 : Double.NaN));
         }
         ResultTable t = ResultTable.of(jobs, results);
         ResultTable.Row first = t.rows().get(0);
-        assertEquals(new ResultTable.Row("lr=1e-4", 3, 2, 0, 4000, 9000, 4.0, 9.0), first);
+        assertEquals(new ResultTable.Row("lr=1e-4", 3, 2, 0, 4000, 9000, 4.0, 9.0, 1250, 2000, 1.25, 2.0), first,
+                "first solves: the two solved runs' only");
         ResultTable.Row second = t.rows().get(1);
-        assertEquals(new ResultTable.Row("lr=3e-4", 3, 2, 1, 5000, 8000, 5.0, 8.0), second, "median of two; the failed run left out");
-        assertTrue(t.markdown().contains("| lr=1e-4 | 3 | 2 | 4,000 | 9,000 | 4.0 | 9.0 | 0 |"), t.markdown());
-        assertEquals("setting,runs,solved,median_sequences,worst_sequences,median_seconds,worst_seconds,failed\n"
-                + "lr=1e-4,3,2,4000.0,9000,4.0,9.0,0\nlr=3e-4,3,2,5000.0,8000,5.0,8.0,1\n", t.csv());
+        assertEquals(new ResultTable.Row("lr=3e-4", 3, 2, 1, 5000, 8000, 5.0, 8.0, 2500, 4000, 2.5, 4.0), second,
+                "median of two; the failed run left out");
+        assertTrue(t.markdown().contains("| lr=1e-4 | 3 | 2 | 4,000 | 9,000 | 4.0 | 9.0 | 1,250 | 2,000 | 1.3 | 2.0 | 0 |"),
+                t.markdown());
+        assertEquals("setting,runs,solved,median_sequences,worst_sequences,median_seconds,worst_seconds,failed,"
+                + "median_first_solved_sequences,worst_first_solved_sequences,median_first_solved_seconds,"
+                + "worst_first_solved_seconds\n"
+                + "lr=1e-4,3,2,4000.0,9000,4.0,9.0,0,1250.0,2000,1.25,2.0\nlr=3e-4,3,2,5000.0,8000,5.0,8.0,1,2500.0,4000,2.5,4.0\n",
+                t.csv());
         assertEquals(7, t.jobsCsv().lines().count());
         assertTrue(t.jobsCsv().contains(",boom"), t.jobsCsv());
+        assertTrue(t.jobsCsv().lines().anyMatch(l -> l.endsWith(",2000,2.0")), t.jobsCsv());
     }
 
     @Test
     void resultsSurviveTheirJsonForm() {
-        JobResult r = new JobResult("a_seed1", "task=copy", 1, 0, true, 8000, 12.5, 0.004, "0ad7", "127.0.0.1:5701", 4000, null);
+        JobResult r = new JobResult("a_seed1", "task=copy", 1, 0, true, 8000, 12.5, 0.004, "0ad7", "127.0.0.1:5701", 4000, null,
+                3000, 7.5);
         assertEquals(r, JobResult.fromJson(r.toJson()));
+        // a result written before the first solve was recorded reads as "none"
+        String older = r.toJson().replaceAll("(?m)^.*\"first_solved_\\w+\".*\\R", "").replaceAll(",(\\s*})", "$1");
+        JobResult old = JobResult.fromJson(older);
+        assertEquals(-1, old.firstSolvedSequences(), older);
+        assertTrue(Double.isNaN(old.firstSolvedSeconds()));
         JobResult failed = JobResult.failed(new SweepJob("b", "s", 2, List.of(), "/r"), 2, "m", "ntm train: bad");
         JobResult back = JobResult.fromJson(failed.toJson());
         assertEquals(failed.outcome(), back.outcome());
