@@ -49,13 +49,16 @@ for s in $seeds; do
     fseqs=-; fsecs=-
   fi
   printf '%-6s %-8s %14s %14s %10s %10s %8s %14s\n' "$s" "$solved" "$fseqs" "$fsecs" "$seqs" "$secs" "$rate" "${longest:--}"
+  [[ "$line" == failed ]] && { seqs=-; secs=-; }
   echo "$fseqs $fsecs $seqs $secs" >>"$rows"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 names=("sequences to the first solve" "wall time to the first solve (s)" "sequences in all" "wall time in all (s)")
 for col in 1 2 3 4; do
-  # a seed never solved counts as worst ("-" sorts after every number)
-  cut -d' ' -f$col "$rows" | sed 's/^-$/inf/' | sort -g | awk -v what="${names[col-1]}" '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2;
-    printf "%s: median %g, worst %g over %d seeds\n", what, m, a[NR], NR}'
+  # a seed never solved (or a run that failed) counts as worse than every number: 1e300 sorts last
+  cut -d' ' -f$col "$rows" | sed 's/^-$/1e300/' | sort -g | awk -v what="${names[col-1]}" '
+    function show(x) { return x >= 1e299 ? "none" : sprintf("%g", x) }
+    {a[NR]=$1+0} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2;
+    printf "%s: median %s, worst %s over %d seeds\n", what, show(m), show(a[NR]), NR}'
 done
 echo "logs and models: $out"

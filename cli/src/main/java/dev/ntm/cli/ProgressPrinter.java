@@ -86,7 +86,7 @@ final class ProgressPrinter implements TrainingListener {
             println(longestLine(trainer.longestTask().maxLength(), p.longest().sequences(),
                     p.longest().bitErrorsPerSequence(), p.solved(), trainer.options().solvedBitErrors()));
         }
-        long min = trainer.options().minSequences();
+        long min = Math.min(trainer.options().minSequences(), trainer.options().maxSequences());
         if (p.solved() && !saidTrainingOn && trainer.options().stopWhenSolved() && p.sequences() < min) {
             println(trainingOnLine(min));
             saidTrainingOn = true;

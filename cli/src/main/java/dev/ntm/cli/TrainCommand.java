@@ -100,8 +100,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--min-sequences", paramLabel = "N", description = "Train at least N sequences even when an "
             + "earlier evaluation finds the task solved (a model trained past its first solve generalises further; "
-            + "the first solve is still reported); default: the task's recipe (copy " + TrainerOptions.COPY_MIN_SEQUENCES
-            + ", the others 0: stop at the first solve).")
+            + "the first solve is still reported); default: the task's recipe (copy 12,000, the others 0: stop at the "
+            + "first solve; 0 too when --optimizer names the optimiser the recipe does not use).")
     Long minSequencesOption;
 
     @Option(names = "--on-nonfinite", description = "stop or skip a batch with NaN/Inf loss or gradients (default: ${DEFAULT-VALUE}).",
@@ -154,7 +154,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainerOptions recipe = ownRecipe ? taskRecipe : TrainerOptions.defaults(kind);
         int batch = batchOption != null ? batchOption : recipe.batch();
         long maxSequences = maxSequencesOption != null ? maxSequencesOption : taskRecipe.maxSequences();
-        long minSequences = minSequencesOption != null ? minSequencesOption : taskRecipe.minSequences();
+        long minSequences = minSequencesOption != null ? minSequencesOption : recipe.minSequences();
         if (minSequences < 0) {
             throw new IllegalArgumentException("--min-sequences must be >= 0, got " + minSequences);
         }

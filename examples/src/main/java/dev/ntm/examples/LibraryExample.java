@@ -64,11 +64,12 @@ public final class LibraryExample {
     }
 
     // README:begin
-    /** Trains the copy task from code (the paper's model) and saves the trained model. */
+    /** Trains the copy task from code with ntm train's recipe and saves the trained model. */
     static Path train(Path dir, long sequences) throws IOException {
         CopyTask task = new CopyTask();
         TrainerOptions options = TrainerOptions.defaultsFor(task).withSeed(7).withMaxSequences(sequences);
-        try (Trainer trainer = new Trainer(NtmConfig.copyTask(), task, options, KernelProvider.get())) {
+        NtmConfig config = TrainerOptions.recipeConfig(task, NtmConfig.copyTask());  // the paper's, learned memory
+        try (Trainer trainer = new Trainer(config, task, options, KernelProvider.get())) {
             Trainer.Summary summary = trainer.train(new TrainingListener() { });  // or override batch(), evaluation()
             System.out.printf("trained on %d sequences: %.4f bit errors per sequence, solved %b%n",
                     summary.sequences(), summary.lastEvaluation().bitErrorsPerSequence(), summary.solved());

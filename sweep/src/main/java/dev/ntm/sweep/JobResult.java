@@ -87,9 +87,14 @@ public record JobResult(String id, String setting, long seed, int status, boolea
                     number(m, "seconds").doubleValue(), bits == null ? Double.NaN : ((Number) bits).doubleValue(),
                     (String) m.get("parameters_sha256"), (String) m.get("member"),
                     number(m, "resumed_from").longValue(), (String) m.get("error"),
-                    // absent in results written before they were recorded
-                    m.get("first_solved_sequences") instanceof Number f ? f.longValue() : -1,
-                    m.get("first_solved_seconds") instanceof Number f ? f.doubleValue() : Double.NaN);
+                    // absent in results written before they were recorded, when a run stopped at its
+                    // first solve: then a solved run's end is that solve
+                    m.containsKey("first_solved_sequences")
+                            ? (m.get("first_solved_sequences") instanceof Number f ? f.longValue() : -1)
+                            : Boolean.TRUE.equals(m.get("solved")) ? number(m, "sequences").longValue() : -1,
+                    m.containsKey("first_solved_sequences")
+                            ? (m.get("first_solved_seconds") instanceof Number f ? f.doubleValue() : Double.NaN)
+                            : Boolean.TRUE.equals(m.get("solved")) ? number(m, "seconds").doubleValue() : Double.NaN);
         } catch (ClassCastException | NullPointerException e) {
             throw new IllegalArgumentException("not a sweep job result: " + e.getMessage());
         }

@@ -151,5 +151,7 @@ class TaskRecipeCliTest {
         assertEquals(1, (int) number(o, "batch"));
         assertEquals(1e-3f, (float) number(o, "learning_rate"));
         assertEquals("norm:50.0", o.get("clipping"));
+        assertEquals(0, (long) number(o, "min_sequences"), "copy's minimum goes with its recipe");
+        assertEquals("constant", config(dir.resolve("b")).get("memoryInit"), "and so does its learned memory");
     }
 }

@@ -101,11 +101,15 @@ class SweepGridTest {
         JobResult r = new JobResult("a_seed1", "task=copy", 1, 0, true, 8000, 12.5, 0.004, "0ad7", "127.0.0.1:5701", 4000, null,
                 3000, 7.5);
         assertEquals(r, JobResult.fromJson(r.toJson()));
-        // a result written before the first solve was recorded reads as "none"
+        // a result written before the first solve was recorded: runs then stopped at their first
+        // solve, so a solved one's end is it, and an unsolved one has none
         String older = r.toJson().replaceAll("(?m)^.*\"first_solved_\\w+\".*\\R", "").replaceAll(",(\\s*})", "$1");
         JobResult old = JobResult.fromJson(older);
-        assertEquals(-1, old.firstSolvedSequences(), older);
-        assertTrue(Double.isNaN(old.firstSolvedSeconds()));
+        assertEquals(8000, old.firstSolvedSequences(), older);
+        assertEquals(12.5, old.firstSolvedSeconds());
+        JobResult unsolved = JobResult.fromJson(older.replace("\"solved\": true", "\"solved\": false"));
+        assertEquals(-1, unsolved.firstSolvedSequences(), older);
+        assertTrue(Double.isNaN(unsolved.firstSolvedSeconds()));
         JobResult failed = JobResult.failed(new SweepJob("b", "s", 2, List.of(), "/r"), 2, "m", "ntm train: bad");
         JobResult back = JobResult.fromJson(failed.toJson());
         assertEquals(failed.outcome(), back.outcome());

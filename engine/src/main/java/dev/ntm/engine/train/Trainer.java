@@ -375,7 +375,9 @@ public final class Trainer implements AutoCloseable {
      *                            solved (in this call or an earlier process of the run), or -1 if none did;
      *                            below {@code sequences} when the run trained on past it
      *                            ({@link TrainerOptions#minSequences()}, or without stopping when solved)
-     * @param firstSolvedSeconds  the run's training wall time at that evaluation, in seconds (0 if none)
+     * @param firstSolvedSeconds  the run's training wall time at that evaluation, in seconds, counting
+     *                            the run's earlier processes when it was resumed (0 if none), where
+     *                            {@code trainingSeconds} counts this call only
      */
     public record Summary(boolean solved, long sequences, long batches, long skippedBatches,
                           double trainingSeconds, Evaluation lastEvaluation, Evaluation longestEvaluation,
@@ -461,7 +463,8 @@ public final class Trainer implements AutoCloseable {
                         }
                     }
                     listener.evaluation(this, p);
-                    if (solved && state.firstSolvedSequences < 0) {
+                    if (solved && scheduled && state.firstSolvedSequences < 0) {
+                        // only a scheduled evaluation is part of the run's state (see evaluateNow)
                         state.firstSolvedSequences = state.sequences;
                         state.firstSolvedSeconds = elapsed;
                     }
@@ -497,9 +500,12 @@ public final class Trainer implements AutoCloseable {
                 failure = e;
             }
         }
+        // a run first solved by the unscheduled evaluation at its end reports that one
+        boolean endSolve = state.firstSolvedSequences < 0 && solved;
         return new Summary(solved, state.sequences - startSequences, state.batches, state.skippedBatches, seconds,
-                last, lastLongest, stopRequested, checkpointSequences, failure, state.firstSolvedSequences,
-                state.firstSolvedSeconds);
+                last, lastLongest, stopRequested, checkpointSequences, failure,
+                endSolve ? state.sequences : state.firstSolvedSequences,
+                endSolve ? state.elapsedBefore + seconds : state.firstSolvedSeconds);
     }
 
     /**

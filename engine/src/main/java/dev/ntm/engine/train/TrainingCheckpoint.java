@@ -35,7 +35,10 @@ final class TrainingCheckpoint {
     static final String META_CURVE_ROWS = "train.curve_rows";
     static final String META_BEST = "train.best_bit_errors";
     static final String META_ELAPSED = "train.elapsed_s";
-    /** Absent in checkpoints from before it was recorded (then: not solved yet). */
+    /**
+     * Absent in checkpoints from before it was recorded: a resumed run then records its first
+     * solve from the resume on (an earlier one is not known).
+     */
     static final String META_FIRST_SOLVED = "train.first_solved_sequences";
     static final String META_FIRST_SOLVED_SECONDS = "train.first_solved_s";
     static final String META_RNG = "train.rng_state";

@@ -93,6 +93,20 @@ class MinSequencesTest {
     }
 
     @Test
+    void theUnscheduledEvaluationAtTheEndRecordsNoFirstSolve(@TempDir Path dir) throws Exception {
+        // no scheduled evaluation before the end: only the one at maxSequences, which must leave
+        // the run's state alone (a resumed run would otherwise differ from one that never stopped)
+        TrainerOptions o = options().withEvaluation(100_000, 100).withMaxSequences(12_000).withOutput(dir, 0);
+        Trainer.Summary s;
+        try (Trainer t = new Trainer(SMALL, TASK, o, K)) {
+            s = train(t, new ArrayList<>());
+        }
+        assertEquals(s.solved() ? 12_000 : -1, s.firstSolvedSequences(), "the summary reports a solve at the end");
+        java.util.Map<String, String> meta = dev.ntm.engine.io.Checkpoint.load(dir.resolve(Trainer.CHECKPOINT_FILE)).meta();
+        assertEquals("-1", meta.get(TrainingCheckpoint.META_FIRST_SOLVED), "the checkpoint's state has none");
+    }
+
+    @Test
     void aNegativeMinimumIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> options().withMinSequences(-1));
