@@ -86,9 +86,11 @@ final class ProgressPrinter implements TrainingListener {
             println(longestLine(trainer.longestTask().maxLength(), p.longest().sequences(),
                     p.longest().bitErrorsPerSequence(), p.solved(), trainer.options().solvedBitErrors()));
         }
-        long min = Math.min(trainer.options().minSequences(), trainer.options().maxSequences());
-        if (p.solved() && !saidTrainingOn && trainer.options().stopWhenSolved() && p.sequences() < min) {
-            println(trainingOnLine(min));
+        long min = trainer.options().minSequences();
+        long max = trainer.options().maxSequences();
+        if (p.solved() && !saidTrainingOn && trainer.options().stopWhenSolved() && p.sequences() < Math.min(min, max)) {
+            println(min > max ? fit(String.format(Locale.ROOT, "  -> solved; training on to %,d sequences (--max-sequences)",
+                    max)) : trainingOnLine(min));
             saidTrainingOn = true;
         }
     }

@@ -40,7 +40,7 @@ final class TrainSummary {
         if (s.firstSolvedSequences() >= 0 && s.firstSolvedSequences() < trainer.sequences()) {
             long min = trainer.options().minSequences();
             String why = !trainer.options().stopWhenSolved() ? " (--no-early-stop)"
-                    : min >= trainer.sequences() && min > trainer.options().maxSequences() ? " to --max-sequences"
+                    : min > trainer.options().maxSequences() ? " to --max-sequences"
                     : min > 0 ? String.format(Locale.ROOT, " to at least %,d sequences (--min-sequences)", min) : "";
             // the seconds count every process of the run (a resumed run's earlier ones too)
             out.add(String.format(Locale.ROOT, "first solved after %,d sequences in %.1f s of training, then trained on%s",
