@@ -144,6 +144,13 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
             long o = bytes(i);
             FloatVector.fromMemorySegment(sp, xs, x + o, ORDER).max(-c).min(c).intoMemorySegment(ys, y + o, ORDER);
         }
+        if (i < n && n >= v) {
+            // the last n mod v floats as the vector that ends at float n: clipping is idempotent, so
+            // the floats it repeats get the same bits even in place (see SimdElementwise's last vector)
+            long o = bytes(n - v);
+            FloatVector.fromMemorySegment(sp, xs, x + o, ORDER).max(-c).min(c).intoMemorySegment(ys, y + o, ORDER);
+            i = n;
+        }
         for (; i < n; i++) {
             long o = bytes(i);
             put(ys, y + o, Math.min(Math.max(get(xs, x + o), -c), c));

@@ -11,10 +11,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The SIMD sigmoid and tanh give {@link VectorMath}'s bits in every element, those of the vector
- * loop and those of the scalar tail alike, in place and out of place, and write nothing outside
- * [0, n). Sizes cover every remainder of the vector length around one, two and several vectors.
- * (That a vector lane and the scalar function agree bit for bit is what lets a kernel move
- * elements between its loop and its tail, as the LSTM cell's does, without changing a result.)
+ * loop and those of the last, partly repeated vector alike, in place and out of place, and write
+ * nothing outside [0, n); the gradient kernels that accumulate in place (sigmoid's, tanh's, the
+ * clip's) and the clip give the scalar kernels' bits in the same way. Sizes cover every remainder
+ * of the vector length around one, two and several vectors. (That a vector lane and the scalar
+ * function agree bit for bit is what lets a kernel compute its last {@code n mod v} elements as the
+ * vector that ends at element n without changing a result.)
  */
 class ActivationTailTest {
 
@@ -30,6 +32,61 @@ class ActivationTailTest {
         }
         check(simd, r, 100, bits);
         check(simd, r, 129, bits);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {128, 256, 512})
+    void gradientKernelsAndClipHaveTheScalarBits(int bits) {
+        SimdKernels simd = SimdKernels.create(bits);
+        ScalarKernels scalar = ScalarKernels.INSTANCE;
+        SplittableRandom r = new SplittableRandom(bits + 1);
+        int pad = 20;
+        for (int n = 1; n <= 72; n++) {
+            try (Arena arena = Arena.ofConfined()) {
+                for (String fn : new String[] {"sigmoidBackward", "tanhBackward", "clipBackward", "clip", "clipInPlace"}) {
+                    MemorySegment[] want = inputs(arena, r.nextLong(), n, pad);
+                    MemorySegment[] got = inputs(arena, 0, n, pad);
+                    for (int b = 0; b < got.length; b++) {
+                        MemorySegment.copy(want[b], 0, got[b], 0, want[b].byteSize());
+                    }
+                    applyGradient(scalar, fn, want, pad, n);
+                    applyGradient(simd, fn, got, pad, n);
+                    for (int b = 0; b < got.length; b++) {
+                        for (int i = 0; i < n + 2 * pad; i++) {
+                            assertEquals(Float.floatToRawIntBits(Buffers.get(want[b], i)),
+                                    Float.floatToRawIntBits(Buffers.get(got[b], i)),
+                                    bits + "-bit " + fn + ", n = " + n + ": buffer " + b + " at " + (i - pad));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** y (an activation's output in (-1, 1)), dy, dx (accumulated), with sentinels in the padding. */
+    private static MemorySegment[] inputs(Arena arena, long seed, int n, int pad) {
+        SplittableRandom r = new SplittableRandom(seed);
+        MemorySegment[] s = new MemorySegment[3];
+        for (int b = 0; b < s.length; b++) {
+            s[b] = Buffers.allocate(arena, n + 2L * pad);
+            for (int i = 0; i < n + 2 * pad; i++) {
+                boolean inside = i >= pad && i < pad + n;
+                float v = b == 0 ? (float) r.nextDouble(-0.99, 0.99) : (float) r.nextDouble(-3, 3);
+                Buffers.set(s[b], i, inside ? v : SENTINEL - b);
+            }
+        }
+        return s;
+    }
+
+    private static void applyGradient(Kernels k, String fn, MemorySegment[] s, int off, int n) {
+        switch (fn) {
+            case "sigmoidBackward" -> k.sigmoidBackward(s[0], off, s[1], off, s[2], off, n);
+            case "tanhBackward" -> k.tanhBackward(s[0], off, s[1], off, s[2], off, n);
+            // pre in (-3, 3) against the bound 1.5: about half the gradient is zeroed
+            case "clipBackward" -> k.clipBackward(s[1], off, s[2], off, n, 1.5f);
+            case "clip" -> k.clip(s[1], off, s[2], off, n, 1.5f);
+            default -> k.clip(s[1], off, s[1], off, n, 1.5f);
+        }
     }
 
     private static void check(SimdKernels simd, SplittableRandom r, int n, int bits) {
