@@ -74,7 +74,7 @@ public final class GroupInference {
         run(states, count, inputs);
         for (int i = 0; i < count; i++) {
             long row = t.row(CUR, i);
-            k.sigmoid(t.seg, row + t.logits, t.seg, row + t.dlogits, t.y);
+            k.sigmoid(t.seg, row + t.logits, t.seg, row + t.dlogits, t.yPadded);
             Buffers.copy(t.seg, row + t.dlogits, probabilities[i], 0, t.y);
         }
     }

@@ -115,7 +115,7 @@ public final class Inference {
         Tape t = tape;
         for (int b = 0; b < batch; b++) {
             long row = t.row(cur, b);
-            k.sigmoid(t.seg, row + t.logits, t.seg, row + t.dlogits, t.y);
+            k.sigmoid(t.seg, row + t.logits, t.seg, row + t.dlogits, t.yPadded);
         }
         copyOut(t.dlogits, probabilities);
     }

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 
 import dev.ntm.engine.util.SegmentOps;
 import dev.ntm.engine.util.Affine;
+import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
 
 /**
@@ -28,7 +29,7 @@ public final class OutputLayer {
     /**
      * Forward over {@code batch} rows of stride {@code ld} in {@code a}: {@code pre} gets the
      * unclipped logits (kept for the backward pass; room for Y rounded up to 16), {@code y} the
-     * clipped ones. W_y is at {@code wOff} in {@code w} with row stride {@code ldw}, stored
+     * clipped ones (room for as many: the clip runs over whole vectors, its lanes past Y unused). W_y is at {@code wOff} in {@code w} with row stride {@code ldw}, stored
      * transposed or not.
      */
     public void forward(MemorySegment w, long wOff, int ldw, Affine.Form form, long bOff,
@@ -36,7 +37,7 @@ public final class OutputLayer {
         linear.forward(w, wOff, ldw, form, bOff, a, in, ld, pre, ld, batch);
         for (int b = 0; b < batch; b++) {
             long r = (long) b * ld;
-            k.clip(a, pre + r, a, y + r, out, clip);
+            k.clip(a, pre + r, a, y + r, Buffers.alignUp(out), clip);
         }
     }
 

@@ -30,6 +30,11 @@ final class Tape {
 
     final int x;
     final int y;
+    /**
+     * Y rounded up to whole 64-byte units: the room every row field has, so that an element-wise
+     * kernel over the logits (the output's clip and sigmoid) runs whole vectors, no tail.
+     */
+    final int yPadded;
     final int n;
     final int m;
     final int reads;
@@ -137,6 +142,7 @@ final class Tape {
     Tape(NtmConfig c, int batch, int slots, int memSlots, boolean gradients, Arena arena) {
         this.x = c.inputSize();
         this.y = c.outputSize();
+        this.yPadded = Buffers.alignUp(y);
         this.n = c.memoryRows();
         this.m = c.memoryWidth();
         this.reads = c.readHeads();
