@@ -234,12 +234,29 @@ abstract class SimdSupport {
         return s;
     }
 
-    /** {@code y += alpha x} over n floats at byte offsets. */
+    /**
+     * {@code y += alpha x} over n floats at byte offsets: fused multiply-adds over whole vectors, and
+     * the last {@code n mod v} floats as a multiply then an add (what a scalar tail would do), done
+     * as the vector that ends at float n. That vector overlaps the last whole one, so both are
+     * computed from y as it was and stored tail first: the lanes they share keep the fused result.
+     */
     void axpyAt(float alpha, MemorySegment xs, long x, MemorySegment ys, long y, int n) {
         VectorSpecies<Float> sp = species();
         int v = sp.length();
         FloatVector va = FloatVector.broadcast(sp, alpha);
         int bound = n & -v;
+        if (n > v && bound < n) {
+            long t = bytes(n - v);
+            long l = bytes(bound - v);
+            FloatVector tail = FloatVector.fromMemorySegment(sp, ys, y + t, ORDER)
+                    .add(FloatVector.fromMemorySegment(sp, xs, x + t, ORDER).mul(va));
+            FloatVector last = FloatVector.fromMemorySegment(sp, xs, x + l, ORDER).fma(va,
+                    FloatVector.fromMemorySegment(sp, ys, y + l, ORDER));
+            tail.intoMemorySegment(ys, y + t, ORDER);
+            last.intoMemorySegment(ys, y + l, ORDER);
+            n = bound - v;
+            bound = n;
+        }
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
@@ -252,11 +269,25 @@ abstract class SimdSupport {
         }
     }
 
-    /** {@code y = alpha x} over n floats at byte offsets. */
+    /**
+     * {@code y = alpha x} over n floats at byte offsets, the last {@code n mod v} as the vector that
+     * ends at float n (the same products lane for lane). x may be y: the overlapping vectors are
+     * both read before either is stored.
+     */
     void scaleInto(float alpha, MemorySegment xs, long x, MemorySegment ys, long y, int n) {
         VectorSpecies<Float> sp = species();
         int v = sp.length();
         int bound = n & -v;
+        if (n > v && bound < n) {
+            long t = bytes(n - v);
+            long l = bytes(bound - v);
+            FloatVector tail = FloatVector.fromMemorySegment(sp, xs, x + t, ORDER).mul(alpha);
+            FloatVector last = FloatVector.fromMemorySegment(sp, xs, x + l, ORDER).mul(alpha);
+            tail.intoMemorySegment(ys, y + t, ORDER);
+            last.intoMemorySegment(ys, y + l, ORDER);
+            n = bound - v;
+            bound = n;
+        }
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
