@@ -40,10 +40,32 @@ final class Linear {
     void backward(MemorySegment w, long wOff, int ldw, MemorySegment dwS, long dwOff, MemorySegment g, long dbOff,
                   MemorySegment a, long x, int ldx, MemorySegment dyS, long dy, int lddy,
                   MemorySegment dxS, long dx, int lddx, int batch) {
+        k.rankKUpdate(dwS, dwOff, out, ldw, ldw, dyS, dy, lddy, a, x, ldx, batch);
+        backwardBiasAndInput(w, wOff, ldw, g, dbOff, dyS, dy, lddy, dxS, dx, lddx, batch);
+    }
+
+    /**
+     * {@link #backward} without {@code dW}: {@code dbias += sum_b dy} and {@code dx += W^T dy}, for a
+     * caller that keeps dy and takes the weight gradient of several steps at once
+     * ({@link #weightGradient}).
+     */
+    void backwardBiasAndInput(MemorySegment w, long wOff, int ldw, MemorySegment g, long dbOff,
+                              MemorySegment dyS, long dy, int lddy, MemorySegment dxS, long dx, int lddx, int batch) {
         for (int b = 0; b < batch; b++) {
             k.axpy(1f, dyS, dy + (long) b * lddy, g, dbOff, out);
         }
-        k.rankKUpdate(dwS, dwOff, out, ldw, ldw, dyS, dy, lddy, a, x, ldx, batch);
         k.gemmTransposed(w, wOff, out, ldw, ldw, dyS, dy, lddy, dxS, dx, lddx, batch);
+    }
+
+    /**
+     * {@code dW += sum_t dy_t^T x_t} over steps {@code from} to {@code from + steps - 1}, summed from
+     * the last to the first as per-step {@link #backward} calls would (the same bits):
+     * {@code Kernels.rankKUpdateSteps}, with step {@code from + i}'s rows at
+     * {@code dy + i * stepStride} and {@code x + i * stepStride}, {@code ld} apart, {@code active[from + i]}
+     * of them. dW has row stride {@code ldw >= in} (the padding columns are for the caller to discard).
+     */
+    void weightGradient(MemorySegment dwS, long dwOff, int ldw, MemorySegment a, long dy, long x,
+                        long stepStride, int ld, int[] active, int from, int steps) {
+        k.rankKUpdateSteps(dwS, dwOff, out, ldw, ldw, a, dy, a, x, stepStride, ld, active, from, steps);
     }
 }

@@ -373,7 +373,7 @@ public final class Network implements AutoCloseable {
                 // r_t also fed the controller at step t+1
                 k.axpy(1f, d, gr + t.dr, d, gr + t.dOut + hs, rm);
                 SegmentOps.zero(d, gr + t.dAct, t.headParams);
-                SegmentOps.zero(d, gr + t.dPre, t.headParams);
+                SegmentOps.zero(a, row + t.dPre, t.headParams);
                 // M_t = erase/add(M_{t-1}): dMem becomes the gradient of M_{t-1}
                 st.memory.writeBackward(a, mem, row, t.writeSlots, d, gr + t.dMem, gr, t.writeGrads);
                 for (int r = 0; r < t.reads; r++) {
@@ -386,31 +386,38 @@ public final class Network implements AutoCloseable {
                     st.addressing.backward(a, row, t.headSlots[h], a.getAtIndex(F32, row + t.keyNorm + h), mem,
                             row + t.norms, wPrevBase + (long) h * t.ld, d, gr, t.headGrads[h], gr + t.dMem);
                     st.activations(h).backward(a, row + t.pre + hp, row + t.act + hp, d, gr + t.dAct + hp,
-                            gr + t.dPre + hp);
+                            row + t.dPre + hp);
                 }
             }
             // p_h = W_h o + b_h
             for (int h = 0; h < t.heads; h++) {
                 int hp = t.headParam(h);
                 if (padded != null) {
+                    // dW at the group's end, below
                     int i = padded.head(h);
-                    st.linear(h).backward(padded.weights(), padded.offset(i), padded.ld(i), padded.gradients(),
-                            padded.offset(i), g, st.headB[h], a, base + t.outIn, ld, d, gbase + t.dPre + hp, gld, d,
-                            gbase + t.dOut, gld, active);
+                    st.linear(h).backwardBiasAndInput(padded.weights(), padded.offset(i), padded.ld(i), g,
+                            st.headB[h], a, base + t.dPre + hp, ld, d, gbase + t.dOut, gld, active);
                 } else {
                     st.linear(h).backward(p, st.headW[h], t.hidden, g, st.headW[h], g, st.headB[h], a,
-                            base + t.outIn, ld, d, gbase + t.dPre + hp, gld, d, gbase + t.dOut, gld, active);
+                            base + t.outIn, ld, a, base + t.dPre + hp, ld, d, gbase + t.dOut, gld, active);
                 }
             }
             controllerBackward(p, g, s, active);
             groupRows += active;
-            if (t.lstm && (groupRows >= WEIGHT_GRADIENT_ROWS || first)) {
-                // dW of each LSTM layer from the dz of steps s .. groupEnd-1 at once: the same sums,
-                // in the same order, as per-step updates, with dW read and written once per group
+            if (padded != null && (groupRows >= WEIGHT_GRADIENT_ROWS || first)) {
+                // dW of each LSTM layer and head layer from the dz and dp of steps s .. groupEnd-1 at
+                // once: the same sums, in the same order, as per-step updates, with dW read and
+                // written once per group
+                long stepStride = (long) t.batch * ld;
                 for (int l = 0; l < t.layers; l++) {
                     int i = padded.layer(l);
                     st.lstm[l].weightGradient(padded.gradients(), padded.offset(i), padded.ld(i), a,
-                            base + t.dzStep[l], base + t.xcat[l], (long) t.batch * ld, ld, activeAt, s, groupEnd - s);
+                            base + t.dzStep[l], base + t.xcat[l], stepStride, ld, activeAt, s, groupEnd - s);
+                }
+                for (int h = 0; h < t.heads; h++) {
+                    int i = padded.head(h);
+                    st.linear(h).weightGradient(padded.gradients(), padded.offset(i), padded.ld(i), a,
+                            base + t.dPre + t.headParam(h), base + t.outIn, stepStride, ld, activeAt, s, groupEnd - s);
                 }
                 groupEnd = s;
                 groupRows = 0;

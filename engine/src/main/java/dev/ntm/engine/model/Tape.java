@@ -77,6 +77,12 @@ final class Tape {
     /** [o ; r_1 .. r_R]: the output layer's input; o is the top layer's h. */
     final int outIn;
     /**
+     * With gradients only (else -1): the gradient of the raw head parameters of this step, kept
+     * until the head layers' weight gradient takes it with the other steps of its group, as
+     * {@link #dzStep} is for the LSTM.
+     */
+    final int dPre;
+    /**
      * Raw (pre-clip) head parameters, all heads, read heads first, each on a 16-float boundary
      * (so a product may fill the padding of a head's slot).
      */
@@ -103,7 +109,6 @@ final class Tape {
     /** Gradient of [o ; r]: output layer and head layers accumulate; r part also gets dr. */
     final int dOut;
     final int dAct;
-    final int dPre;
     /** Per head (ld apart): gradient of the weighting w_t, carried to step t-1 as that of w_{t-1}. */
     final int dW;
     /** Gradient of the memory state, carried backward. */
@@ -180,6 +185,7 @@ final class Tape {
             dzStep[l] = lstm && gradients ? field(4 * hidden) : -1;
         }
         outIn = field(hidden + reads * m);
+        dPre = gradients ? field(headParams) : -1;
         pre = field(headParams);
         act = field(headParams);
         logitsPre = field(y);
@@ -204,7 +210,6 @@ final class Tape {
         }
         dOut = field(hidden + reads * m);
         dAct = field(headParams);
-        dPre = field(headParams);
         dW = field(heads * ld);
         dMem = field(memFloats);
         dr = field(reads * m);
