@@ -146,11 +146,11 @@ public final class MemoryBudget {
                 row += align(4 * h) + 2 * align(h) + (gradients ? align(4 * h) : 0);
             }
         }
-        row += align(h + (long) c.readHeads() * c.memoryWidth()) + 2 * align(headParams)
+        row += align(h + (long) c.readHeads() * c.memoryWidth()) + (gradients ? 3 : 2) * align(headParams)
                 + 4 * align(c.outputSize()) + align(ld) + align(heads) + align(heads * ld) * (location ? 5 : 2);
         long grad = 0;
         if (gradients) {
-            grad = align(h + (long) c.readHeads() * c.memoryWidth()) + 2 * align(headParams) + align(heads * ld)
+            grad = align(h + (long) c.readHeads() * c.memoryWidth()) + align(headParams) + align(heads * ld)
                     + align(memFloats) + align((long) c.readHeads() * c.memoryWidth())
                     + (lstm ? 2L * c.layers() * align(h) : align(h)) + align(h) + align(maxConcat);
         }
