@@ -18,12 +18,19 @@ public final class Adam extends Optimizer {
         super(Kind.ADAM, kernels, arena, size, lr, "m", "v");
     }
 
+    private float bc1;
+    private float bc2;
+
     @Override
-    public void step(MemorySegment params, MemorySegment grads, float clip) {
+    void begin() {
         steps++;
-        float bc1 = (float) (1 - Math.pow(BETA1, steps));
-        float bc2 = (float) (1 - Math.pow(BETA2, steps));
-        kernels.adam(params, 0, grads, 0, moment(0), 0, moment(1), 0, size, lr, BETA1, BETA2, EPS, bc1, bc2,
+        bc1 = (float) (1 - Math.pow(BETA1, steps));
+        bc2 = (float) (1 - Math.pow(BETA2, steps));
+    }
+
+    @Override
+    void update(MemorySegment params, MemorySegment grads, float clip, long from, int n) {
+        kernels.adam(params, from, grads, from, moment(0), from, moment(1), from, n, lr, BETA1, BETA2, EPS, bc1, bc2,
                 clip);
     }
 }

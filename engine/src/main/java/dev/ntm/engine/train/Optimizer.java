@@ -118,7 +118,23 @@ public abstract sealed class Optimizer permits Adam, RmsProp {
      * clamp fused into the update's single pass; {@code grads} is left unchanged): the same
      * result as {@link GradientClipping#apply} with element-wise clipping, then {@link #step}.
      */
-    public abstract void step(MemorySegment params, MemorySegment grads, float clip);
+    public final void step(MemorySegment params, MemorySegment grads, float clip) {
+        begin();
+        update(params, grads, clip, 0, size);
+    }
+
+    /**
+     * Starts a step to be applied by one or more {@link #update} calls over disjoint ranges that
+     * together cover all {@code size} floats: counts it and fixes its step-dependent factors.
+     */
+    abstract void begin();
+
+    /**
+     * Floats {@code from .. from + n - 1} of the step begun by {@link #begin}. Every float's update
+     * is the same whatever the ranges, as long as each range but the last holds a multiple of 16
+     * floats (the kernels then keep their scalar tail, if any, for the same last floats).
+     */
+    abstract void update(MemorySegment params, MemorySegment grads, float clip, long from, int n);
 
     /** Updates applied so far. */
     public long steps() {

@@ -23,9 +23,13 @@ public final class RmsProp extends Optimizer {
     }
 
     @Override
-    public void step(MemorySegment params, MemorySegment grads, float clip) {
+    void begin() {
         steps++;
-        kernels.rmsprop(params, 0, grads, 0, moment(0), 0, moment(1), 0, moment(2), 0, size,
+    }
+
+    @Override
+    void update(MemorySegment params, MemorySegment grads, float clip, long from, int n) {
+        kernels.rmsprop(params, from, grads, from, moment(0), from, moment(1), from, moment(2), from, n,
                 lr, DECAY, MOMENTUM, EPS, clip);
     }
 }

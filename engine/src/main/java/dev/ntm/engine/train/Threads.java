@@ -31,17 +31,26 @@ public final class Threads {
         }
     }
 
-    /** A pool of {@code threads} daemon workers named {@code name}, or null for one thread. */
+    /**
+     * The helpers of {@code threads} workers: {@code threads - 1} daemon threads named {@code name}
+     * (the calling thread is the first worker, see {@link #run}), or null for one thread.
+     */
     static ExecutorService pool(int threads, String name) {
         check(threads);
-        return threads > 1 ? Executors.newFixedThreadPool(threads, r -> {
+        return threads > 1 ? Executors.newFixedThreadPool(threads - 1, r -> {
             Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;
         }) : null;
     }
 
-    /** Runs {@code work} for workers 0..workers-1: on {@code pool}, or on this thread when it is null. */
+    /**
+     * Runs {@code work} for workers 0..workers-1 and returns when all have finished: worker 0 on
+     * this thread, the others on {@code pool} (all on this thread when it is null). The caller
+     * keeps working instead of waiting for a woken thread, and what it does next (the sum of the
+     * chunks' gradients, the optimiser's step) starts with worker 0's results in its own core's
+     * caches. The first failure is rethrown after every worker has stopped.
+     */
     static void run(ExecutorService pool, int workers, IntConsumer work) {
         if (pool == null) {
             for (int w = 0; w < workers; w++) {
@@ -49,10 +58,16 @@ public final class Threads {
             }
             return;
         }
-        List<Future<?>> futures = new ArrayList<>(workers);
-        for (int w = 0; w < workers; w++) {
+        List<Future<?>> futures = new ArrayList<>(workers - 1);
+        for (int w = 1; w < workers; w++) {
             final int worker = w;
             futures.add(pool.submit(() -> work.accept(worker)));
+        }
+        Throwable failure = null;
+        try {
+            work.accept(0);
+        } catch (RuntimeException | Error e) {
+            failure = e;
         }
         for (Future<?> f : futures) {
             try {
@@ -61,15 +76,19 @@ public final class Threads {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("training interrupted", e);
             } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                if (cause instanceof RuntimeException re) {
-                    throw re;
+                if (failure == null) {
+                    failure = e.getCause();
                 }
-                if (cause instanceof Error err) {
-                    throw err;
-                }
-                throw new IllegalStateException(cause);
             }
+        }
+        if (failure instanceof RuntimeException re) {
+            throw re;
+        }
+        if (failure instanceof Error err) {
+            throw err;
+        }
+        if (failure != null) {
+            throw new IllegalStateException(failure);
         }
     }
 }

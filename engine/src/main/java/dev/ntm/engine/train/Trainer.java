@@ -251,7 +251,7 @@ public final class Trainer implements AutoCloseable {
         // Clipping without a second pass for the norm, and element-wise clipping inside the step.
         GradientClipping clipping = options.clipping().at(curriculum != null ? curriculum.level() : Integer.MAX_VALUE);
         clipping.applyNorm(kernels, grads, size, norm);
-        optimizer.step(params, grads, clipping.elementBound());
+        applyStep(grads, clipping.elementBound());
         state.batches++;
         return new BatchResult(loss, errors, batch.length, norm, false);
     }
@@ -291,6 +291,28 @@ public final class Trainer implements AutoCloseable {
             chunkLoad[best] += seq.steps();
         }
         System.arraycopy(dealt, 0, batch, 0, n);
+    }
+
+    /**
+     * The optimiser's step, split over the workers by fixed ranges of whole 16-float vectors when
+     * there are several (an element-wise update: the same result for any split).
+     */
+    private void applyStep(MemorySegment grads, float bound) {
+        optimizer.begin();
+        if (pool == null) {
+            optimizer.update(params, grads, bound, 0, size);
+            return;
+        }
+        int workers = options.threads();
+        Threads.run(pool, workers, w -> {
+            long from = splitAt(w, workers);
+            optimizer.update(params, grads, bound, from, (int) (splitAt(w + 1, workers) - from));
+        });
+    }
+
+    /** Where worker w's share of the parameters starts: a multiple of 16, and size for w = workers. */
+    private long splitAt(int w, int workers) {
+        return w == workers ? size : ((long) size * w / workers) & -16L;
     }
 
     private void runChunks(float gradScale) {
