@@ -189,6 +189,14 @@ abstract class SimdSupport {
     float dotAt(MemorySegment as, long a, MemorySegment bs, long b, int n) {
         VectorSpecies<Float> sp = species();
         int v = sp.length();
+        if (n < v) {
+            // what the lanes below would fold to is +0 (as the shift's one-float pieces need)
+            float s = 0f;
+            for (int i = 0; i < n; i++) {
+                s += get(as, a + bytes(i)) * get(bs, b + bytes(i));
+            }
+            return s;
+        }
         int i = 0;
         FloatVector acc0 = FloatVector.zero(sp);
         int bound4 = n & -(4 * v);

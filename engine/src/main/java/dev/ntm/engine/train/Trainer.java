@@ -235,10 +235,8 @@ public final class Trainer implements AutoCloseable {
         for (int c = 0; c < chunkGrads.length; c++) {
             loss += chunkStats[c].lossNats;
             errors += chunkStats[c].bitErrors;
-            if (c > 0) {
-                kernels.axpy(1f, chunkGrads[c], 0, grads, 0, size);
-            }
         }
+        sumChunkGradients(grads);
         double norm = Math.sqrt(kernels.sumOfSquares(grads, 0, size));
         if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
             String report = nonFiniteReport(loss, grads);
@@ -291,6 +289,31 @@ public final class Trainer implements AutoCloseable {
             chunkLoad[best] += seq.steps();
         }
         System.arraycopy(dealt, 0, batch, 0, n);
+    }
+
+    /**
+     * Adds chunks 1.. into chunk 0's gradient, in chunk order for every float, split over the
+     * workers as {@link #applyStep} splits the step.
+     */
+    private void sumChunkGradients(MemorySegment grads) {
+        if (chunkGrads.length < 2) {
+            return;
+        }
+        if (pool == null) {
+            addChunks(grads, 0, size);
+            return;
+        }
+        int workers = options.threads();
+        Threads.run(pool, workers, w -> {
+            long from = splitAt(w, workers);
+            addChunks(grads, from, (int) (splitAt(w + 1, workers) - from));
+        });
+    }
+
+    private void addChunks(MemorySegment grads, long from, int n) {
+        for (int c = 1; c < chunkGrads.length; c++) {
+            kernels.axpy(1f, chunkGrads[c], from, grads, from, n);
+        }
     }
 
     /**
