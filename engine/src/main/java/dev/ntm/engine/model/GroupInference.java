@@ -5,7 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 import dev.ntm.engine.NtmConfig;
-import dev.ntm.engine.util.SegmentOps;
 import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
 
@@ -103,7 +102,7 @@ public final class GroupInference {
                 long cPrev = g.row(PREV, i);
                 for (int l = 0; l < g.layers; l++) {
                     if (s.first) {
-                        SegmentOps.zero(a, cPrev + g.cell[l], g.hidden);
+                        k.clear(a, cPrev + g.cell[l], g.hidden);
                     } else {
                         Buffers.copy(st.seg, prevRow + st.cell[l], a, cPrev + g.cell[l], g.hidden);
                     }

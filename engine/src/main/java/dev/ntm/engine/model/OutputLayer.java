@@ -2,7 +2,6 @@ package dev.ntm.engine.model;
 
 import java.lang.foreign.MemorySegment;
 
-import dev.ntm.engine.util.SegmentOps;
 import dev.ntm.engine.util.Affine;
 import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
@@ -46,7 +45,7 @@ public final class OutputLayer {
      * {@code dy} with {@code scale (sigmoid(y) - t)} (sigmoid and cross-entropy fused).
      */
     public double loss(MemorySegment a, long y, long target, long dy, float scale) {
-        SegmentOps.zero(a, dy, out);
+        k.clear(a, dy, out);
         return k.bceWithLogits(a, y, a, target, a, dy, out, scale);
     }
 
