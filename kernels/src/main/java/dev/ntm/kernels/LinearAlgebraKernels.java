@@ -19,9 +19,6 @@ public interface LinearAlgebraKernels {
     /** {@code x[i] *= alpha}, in place. */
     void scale(float alpha, MemorySegment x, long xOff, int n);
 
-    /** {@code x[i] = +0}: the gradient buffers a backward step starts from. */
-    void clear(MemorySegment x, long xOff, int n);
-
     /** Returns {@code sum_i x[i]^2} (accumulated at least in float lanes, returned as double). */
     double sumOfSquares(MemorySegment x, long xOff, int n);
 

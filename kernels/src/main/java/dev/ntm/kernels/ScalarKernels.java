@@ -65,13 +65,6 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void clear(MemorySegment x, long xOff, int n) {
-        for (int i = 0; i < n; i++) {
-            st(x, xOff + i, 0f);
-        }
-    }
-
-    @Override
     public double sumOfSquares(MemorySegment x, long xOff, int n) {
         double s = 0;
         for (int i = 0; i < n; i++) {

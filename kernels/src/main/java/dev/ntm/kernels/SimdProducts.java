@@ -75,29 +75,6 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
     }
 
     @Override
-    public void clear(MemorySegment x, long xOff, int n) {
-        if (n <= 0) {
-            return;
-        }
-        long xAt = at(x, xOff, n);
-        VectorSpecies<Float> sp = species();
-        int v = sp.length();
-        if (n < v) {
-            zero(x, xAt, n);
-            return;
-        }
-        FloatVector z = FloatVector.zero(sp);
-        int i = 0;
-        for (; i + v <= n; i += v) {
-            z.intoMemorySegment(x, xAt + bytes(i), ORDER);
-        }
-        if (i < n) {
-            // the vector that ends at float n (zeros again over the lanes it shares)
-            z.intoMemorySegment(x, xAt + bytes(n - v), ORDER);
-        }
-    }
-
-    @Override
     public double sumOfSquares(MemorySegment x, long xOff, int n) {
         if (n <= 0) {
             return 0;

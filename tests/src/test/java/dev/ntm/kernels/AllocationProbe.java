@@ -55,7 +55,6 @@ public final class AllocationProbe {
         calls.put("dot", () -> k.dot(b[0], 1, b[1], 0, n));
         calls.put("axpy", () -> k.axpy(1e-9f, b[0], 0, b[2], 1, n));
         calls.put("scale", () -> k.scale(1f, b[2], 0, n));
-        calls.put("clear", () -> k.clear(b[2], 1, n - 1));
         calls.put("sumOfSquares", () -> k.sumOfSquares(b[0], 0, n));
         calls.put("clamp", () -> k.clamp(b[2], 0, n, 10f));
         // the padded weight-gradient accumulator drained into the gradient, as PaddedWeights does

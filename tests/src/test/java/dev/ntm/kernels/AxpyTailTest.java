@@ -57,26 +57,6 @@ class AxpyTailTest {
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(ints = {128, 256, 512})
-    void clearWritesPositiveZerosOnlyInside(int bits) {
-        SimdKernels simd = SimdKernels.create(bits);
-        int pad = 20;
-        for (int n = 1; n <= 72; n++) {
-            try (Arena arena = Arena.ofConfined()) {
-                float[] x = new float[n];
-                java.util.Arrays.fill(x, -0f);
-                MemorySegment s = filled(arena, x, pad);
-                Buffers.set(s, pad, Float.NaN);
-                simd.clear(s, pad, n);
-                verify(new float[n], s, pad, bits + "-bit clear, n = " + n);
-                MemorySegment t = filled(arena, x, pad);
-                ScalarKernels.INSTANCE.clear(t, pad, n);
-                verify(new float[n], t, pad, "scalar clear, n = " + n);
-            }
-        }
-    }
-
     private static MemorySegment filled(Arena arena, float[] v, int pad) {
         MemorySegment s = Buffers.allocate(arena, v.length + 2L * pad);
         for (int i = 0; i < v.length + 2 * pad; i++) {

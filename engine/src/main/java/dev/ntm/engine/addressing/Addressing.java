@@ -5,6 +5,7 @@ import static dev.ntm.kernels.Buffers.F32;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+import dev.ntm.engine.util.SegmentOps;
 import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
 
@@ -125,15 +126,15 @@ public final class Addressing {
             float g = a.getAtIndex(F32, act + HeadActivations.gate(m));
             float gamma = a.getAtIndex(F32, act + HeadActivations.gamma(m, shiftRange));
             // w = sharpen(ws, gamma)
-            k.clear(s, dws, n);
+            SegmentOps.zero(s, dws, n);
             float dgamma = k.sharpenBackward(a, ws, gamma, a, w, d, dw, s, dws, n);
             // ws = shift(wg, s)
-            k.clear(s, dwg, n);
+            SegmentOps.zero(s, dwg, n);
             k.shiftBackward(a, wg, a, act + HeadActivations.shift(m), shiftRange, s, dws,
                     s, dwg, d, dact + HeadActivations.shift(m), n);
             // wg = g wc + (1 - g) w_prev; dw is consumed, so dwPrev may reuse it
-            k.clear(d, dwPrev, n);
-            k.clear(s, dwc, n);
+            SegmentOps.zero(d, dwPrev, n);
+            SegmentOps.zero(s, dwc, n);
             float dg = k.interpolateBackward(a, wc, a, wPrev, g, s, dwg, s, dwc, d, dwPrev, n);
             addAt(d, dact + HeadActivations.gate(m), dg);
             addAt(d, dact + HeadActivations.gamma(m, shiftRange), dgamma);
@@ -146,11 +147,11 @@ public final class Addressing {
             dwContent = dw;
         }
         // wc = softmax(beta K)
-        k.clear(s, dsim, n);
+        SegmentOps.zero(s, dsim, n);
         float dbeta = k.contentWeightingBackward(a, sim, beta, a, wContent, dwContentSeg, dwContent, s, dsim, n);
         addAt(d, dact + HeadActivations.beta(m), dbeta);
         if (!location) {
-            k.clear(d, dwPrev, n);
+            SegmentOps.zero(d, dwPrev, n);
         }
         // K = cosine(k, M)
         k.cosineSimilarityBackward(a, act, keyNorm, a, mem, n, m, ld, a, norms, a, sim, s, dsim,

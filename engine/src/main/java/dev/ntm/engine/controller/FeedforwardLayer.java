@@ -2,6 +2,7 @@ package dev.ntm.engine.controller;
 
 import java.lang.foreign.MemorySegment;
 
+import dev.ntm.engine.util.SegmentOps;
 import dev.ntm.engine.util.Affine;
 import dev.ntm.kernels.Kernels;
 
@@ -46,7 +47,7 @@ public final class FeedforwardLayer {
                          MemorySegment d, long dh, long dz, long dx, int dld, int batch) {
         for (int b = 0; b < batch; b++) {
             long dzb = dz + (long) b * dld;
-            k.clear(d, dzb, hidden);
+            SegmentOps.zero(d, dzb, hidden);
             k.tanhBackward(a, h + (long) b * ldh, d, dh + (long) b * dld, d, dzb, hidden);
             k.axpy(1f, d, dzb, g, dbOff, hidden);
         }

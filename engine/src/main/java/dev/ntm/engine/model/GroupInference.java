@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 import dev.ntm.engine.NtmConfig;
+import dev.ntm.engine.util.SegmentOps;
 import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
 
@@ -102,7 +103,7 @@ public final class GroupInference {
                 long cPrev = g.row(PREV, i);
                 for (int l = 0; l < g.layers; l++) {
                     if (s.first) {
-                        k.clear(a, cPrev + g.cell[l], g.hidden);
+                        SegmentOps.zero(a, cPrev + g.cell[l], g.hidden);
                     } else {
                         Buffers.copy(st.seg, prevRow + st.cell[l], a, cPrev + g.cell[l], g.hidden);
                     }

@@ -8,6 +8,7 @@ import java.util.Objects;
 
 import dev.ntm.engine.NtmConfig;
 import dev.ntm.engine.task.Sequence;
+import dev.ntm.engine.util.SegmentOps;
 import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
 
@@ -314,7 +315,7 @@ public final class Network implements AutoCloseable {
             Sequence s = sorted[b];
             long row = tp.row(slot, b);
             if (s.mask()[t] == 0f) {
-                k.clear(a, row + tp.dlogits, y);
+                SegmentOps.zero(a, row + tp.dlogits, y);
                 continue;
             }
             Buffers.copy(s.targets(), t * y, a, row + tp.target, y);
@@ -341,7 +342,7 @@ public final class Network implements AutoCloseable {
         int rm = t.reads * t.m;
         int hs = t.hidden;
         for (int b = 0; b < count; b++) {
-            k.clear(d, t.grad(b), gld);
+            SegmentOps.zero(d, t.grad(b), gld);
         }
         long gbase = t.grad(0);
         int groupEnd = steps;
@@ -353,7 +354,7 @@ public final class Network implements AutoCloseable {
 
             // y = clip(W_y [o ; r] + b_y): dlogits -> d[o ; r]
             for (int b = 0; b < active; b++) {
-                k.clear(d, t.grad(b) + t.dOut, hs + rm);
+                SegmentOps.zero(d, t.grad(b) + t.dOut, hs + rm);
             }
             if (padded != null) {
                 int o = padded.output();
@@ -371,8 +372,8 @@ public final class Network implements AutoCloseable {
                 long mem = t.mem(s, b);
                 // r_t also fed the controller at step t+1
                 k.axpy(1f, d, gr + t.dr, d, gr + t.dOut + hs, rm);
-                k.clear(d, gr + t.dAct, t.headParams);
-                k.clear(a, row + t.dPre, t.headParams);
+                SegmentOps.zero(d, gr + t.dAct, t.headParams);
+                SegmentOps.zero(a, row + t.dPre, t.headParams);
                 // M_t = erase/add(M_{t-1}): dMem becomes the gradient of M_{t-1}
                 st.memory.writeBackward(a, mem, row, t.writeSlots, d, gr + t.dMem, gr, t.writeGrads);
                 for (int r = 0; r < t.reads; r++) {
@@ -448,7 +449,7 @@ public final class Network implements AutoCloseable {
                 if (t.lstm) {
                     k.axpy(1f, d, gr + t.dhCarry[l], d, gr + t.dh, hs);
                 }
-                k.clear(d, gr + t.dxcat, in + (t.lstm ? hs : 0));
+                SegmentOps.zero(d, gr + t.dxcat, in + (t.lstm ? hs : 0));
             }
             if (t.lstm) {
                 boolean first = s == 0;

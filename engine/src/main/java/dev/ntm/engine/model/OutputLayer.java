@@ -2,6 +2,7 @@ package dev.ntm.engine.model;
 
 import java.lang.foreign.MemorySegment;
 
+import dev.ntm.engine.util.SegmentOps;
 import dev.ntm.engine.util.Affine;
 import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
@@ -45,7 +46,7 @@ public final class OutputLayer {
      * {@code dy} with {@code scale (sigmoid(y) - t)} (sigmoid and cross-entropy fused).
      */
     public double loss(MemorySegment a, long y, long target, long dy, float scale) {
-        k.clear(a, dy, out);
+        SegmentOps.zero(a, dy, out);
         return k.bceWithLogits(a, y, a, target, a, dy, out, scale);
     }
 

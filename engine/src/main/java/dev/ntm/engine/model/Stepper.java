@@ -11,6 +11,7 @@ import dev.ntm.engine.controller.LstmLayer;
 import dev.ntm.engine.layout.ParamLayout;
 import dev.ntm.engine.memory.Memory;
 import dev.ntm.engine.util.Affine;
+import dev.ntm.engine.util.SegmentOps;
 import dev.ntm.kernels.Buffers;
 import dev.ntm.kernels.Kernels;
 
@@ -137,7 +138,7 @@ final class Stepper {
             k.softmax(p, initWeight[h], a, t.w0 + (long) h * t.ld, t.n);
         }
         memory.fromRowMajor(p, initMemory, a, t.m0, config.memoryInit() == NtmConfig.MemoryInit.LEARNED);
-        k.clear(a, t.zeros, t.hidden);
+        SegmentOps.zero(a, t.zeros, t.hidden);
     }
 
     /**
@@ -181,7 +182,7 @@ final class Stepper {
         if (t.lstm) {
             for (int l = 0; l < t.layers; l++) {
                 if (first) {
-                    k.clear(dst, dstRow + t.xcat[l] + t.inSize[l], t.hidden);
+                    SegmentOps.zero(dst, dstRow + t.xcat[l] + t.inSize[l], t.hidden);
                 } else {
                     Buffers.copy(a, prevRow + t.hOut(l), dst, dstRow + t.xcat[l] + t.inSize[l], t.hidden);
                 }
