@@ -14,12 +14,13 @@ public final class Adam extends Optimizer {
     /** Denominator guard. */
     public static final float EPS = 1e-8f;
 
+    /** This step's bias corrections, fixed by {@link #begin}. */
+    private float bc1;
+    private float bc2;
+
     Adam(Kernels kernels, Arena arena, int size, float lr) {
         super(Kind.ADAM, kernels, arena, size, lr, "m", "v");
     }
-
-    private float bc1;
-    private float bc2;
 
     @Override
     void begin() {

@@ -299,37 +299,37 @@ public final class Trainer implements AutoCloseable {
         if (chunkGrads.length < 2) {
             return;
         }
-        if (pool == null) {
-            addChunks(grads, 0, size);
-            return;
-        }
-        int workers = options.threads();
-        Threads.run(pool, workers, w -> {
-            long from = splitAt(w, workers);
-            addChunks(grads, from, (int) (splitAt(w + 1, workers) - from));
+        overParameterRanges((from, n) -> {
+            for (int c = 1; c < chunkGrads.length; c++) {
+                kernels.axpy(1f, chunkGrads[c], from, grads, from, n);
+            }
         });
     }
 
-    private void addChunks(MemorySegment grads, long from, int n) {
-        for (int c = 1; c < chunkGrads.length; c++) {
-            kernels.axpy(1f, chunkGrads[c], from, grads, from, n);
-        }
+    /** The optimiser's step, split over the workers (an element-wise update: the same result for any split). */
+    private void applyStep(MemorySegment grads, float bound) {
+        optimizer.begin();
+        overParameterRanges((from, n) -> optimizer.update(params, grads, bound, from, n));
+    }
+
+    /** Element-wise work over floats {@code from .. from + n - 1} of the parameters. */
+    private interface RangeWork {
+        void run(long from, int n);
     }
 
     /**
-     * The optimiser's step, split over the workers by fixed ranges of whole 16-float vectors when
-     * there are several (an element-wise update: the same result for any split).
+     * Runs {@code work} over all the parameters: in one call on one thread, else one range per
+     * worker, each but the last a whole number of 16-float vectors.
      */
-    private void applyStep(MemorySegment grads, float bound) {
-        optimizer.begin();
+    private void overParameterRanges(RangeWork work) {
         if (pool == null) {
-            optimizer.update(params, grads, bound, 0, size);
+            work.run(0, size);
             return;
         }
         int workers = options.threads();
         Threads.run(pool, workers, w -> {
             long from = splitAt(w, workers);
-            optimizer.update(params, grads, bound, from, (int) (splitAt(w + 1, workers) - from));
+            work.run(from, (int) (splitAt(w + 1, workers) - from));
         });
     }
 
