@@ -565,23 +565,24 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         }
         long wsAt = at(ws, wsOff, n);
         long wAt = at(w, wOff, n);
-        float baseMax = scaledMax(ws, wsAt, 1f, n) + SHARPEN_EPS;
-        // w[i] ~ (base[i] / baseMax)^gamma = exp(gamma log q[i]), as in ScalarKernels
         int v = sp.length();
         int bound = n & -v;
+        MemorySegment wsR = run(ws, wsAt, n);
+        MemorySegment wR = run(w, wAt, n);
+        float baseMax = max(ws, wsAt, n) + SHARPEN_EPS;
+        // w[i] ~ (base[i] / baseMax)^gamma = exp(gamma log q[i]), as in ScalarKernels
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS).div(baseMax)
-                    .intoMemorySegment(w, wAt + o, ORDER);
-            logAt(w, wAt + o);
+            FloatVector.fromMemorySegment(sp, wsR, o, ORDER).add(SHARPEN_EPS).div(baseMax).intoMemorySegment(wR, o, ORDER);
         }
         for (; i < n; i++) {
             long o = bytes(i);
-            put(w, wAt + o, VectorMath.log((get(ws, wsAt + o) + SHARPEN_EPS) / baseMax));
+            put(wR, o, (get(wsR, o) + SHARPEN_EPS) / baseMax);
         }
-        float total = expShifted(w, wAt, gamma, 0f, w, wAt, n);
-        scaleInto(1f / total, w, wAt, w, wAt, n);
+        logRun(w, wAt, n, false);
+        float sum = expShifted(w, wAt, gamma, 0f, w, wAt, n);
+        scaleRun(1f / sum, w, wAt, n);
     }
 
     @Override

@@ -153,36 +153,57 @@ abstract class SimdSupport {
      * are x and 0 for ln x, and for ln(1 + u) w = 1 + u and c the rounding error of that sum over w.
      */
     void logAt(MemorySegment s, long at, boolean onePlus) {
+        logRun(s, at, species().length(), onePlus);
+    }
+
+    /**
+     * {@link #logAt} over the n floats from byte offset {@code x} of {@code xs}, in place: whole
+     * vectors lane by lane, the rest as {@link VectorMath#log} or {@link VectorMath#log1p} (the same
+     * operations). One loop with the whole computation in it: a call per vector would not be
+     * inlined (the body is over C2's hot-method size) and would cost a call per 16 floats.
+     */
+    void logRun(MemorySegment xs, long x, int n, boolean onePlus) {
         VectorSpecies<Float> sp = species();
-        FloatVector u = FloatVector.fromMemorySegment(sp, s, at, ORDER);
-        FloatVector w = u;
-        FloatVector c = FloatVector.zero(sp);
-        if (onePlus) {
-            w = u.add(1f);
-            c = u.sub(w.sub(1f)).div(w);
+        int v = sp.length();
+        int bound = n & -v;
+        int i = 0;
+        for (; i < bound; i += v) {
+            long at = x + bytes(i);
+            FloatVector u = FloatVector.fromMemorySegment(sp, xs, at, ORDER);
+            FloatVector w = u;
+            FloatVector c = FloatVector.zero(sp);
+            if (onePlus) {
+                w = u.add(1f);
+                c = u.sub(w.sub(1f)).div(w);
+            }
+            VectorMask<Float> tiny = w.compare(VectorOperators.LT, Float.MIN_NORMAL);
+            FloatVector ws = w.blend(w.mul(TWO_23), tiny);
+            FloatVector bias = FloatVector.zero(sp).blend(23f, tiny);
+            IntVector ix = ws.reinterpretAsInts().add(SQRT_HALF_SHIFT);
+            FloatVector k = ix.lanewise(VectorOperators.ASHR, 23).add(SHIFTER_BITS - 127).reinterpretAsFloats()
+                    .sub(SHIFTER).sub(bias);
+            FloatVector f = ix.and(MANTISSA).add(SQRT_HALF_BITS).reinterpretAsFloats().sub(1f);
+            // ln(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2)), s = f / (2 + f)
+            FloatVector sf = f.div(f.add(2f));
+            FloatVector z = sf.mul(sf);
+            FloatVector hfsq = f.mul(f).mul(0.5f);
+            FloatVector r = z.fma(L3, L2).fma(z, FloatVector.broadcast(sp, L1)).mul(z);
+            FloatVector lp = sf.fma(hfsq.add(r), hfsq.neg()).add(f);
+            FloatVector y = k.fma(FloatVector.broadcast(sp, LN2_HI), k.fma(FloatVector.broadcast(sp, LN2_LO), lp.add(c)));
+            // the specials of w: NaN and +Inf give themselves, 0 gives -Inf, negative gives NaN
+            y = y.blend(w, w.compare(VectorOperators.NE, w).or(w.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY)));
+            y = y.blend(Float.NEGATIVE_INFINITY, w.compare(VectorOperators.EQ, 0f));
+            y = y.blend(Float.NaN, w.compare(VectorOperators.LT, 0f));
+            if (onePlus) {
+                y = y.blend(u, u.compare(VectorOperators.EQ, 0f));
+            }
+            y.intoMemorySegment(xs, at, ORDER);
         }
-        VectorMask<Float> tiny = w.compare(VectorOperators.LT, Float.MIN_NORMAL);
-        FloatVector ws = w.blend(w.mul(TWO_23), tiny);
-        FloatVector bias = FloatVector.zero(sp).blend(23f, tiny);
-        IntVector ix = ws.reinterpretAsInts().add(SQRT_HALF_SHIFT);
-        FloatVector k = ix.lanewise(VectorOperators.ASHR, 23).add(SHIFTER_BITS - 127).reinterpretAsFloats()
-                .sub(SHIFTER).sub(bias);
-        FloatVector f = ix.and(MANTISSA).add(SQRT_HALF_BITS).reinterpretAsFloats().sub(1f);
-        // ln(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2)), s = f / (2 + f)
-        FloatVector sf = f.div(f.add(2f));
-        FloatVector z = sf.mul(sf);
-        FloatVector hfsq = f.mul(f).mul(0.5f);
-        FloatVector r = z.fma(L3, L2).fma(z, FloatVector.broadcast(sp, L1)).mul(z);
-        FloatVector lp = sf.fma(hfsq.add(r), hfsq.neg()).add(f);
-        FloatVector y = k.fma(FloatVector.broadcast(sp, LN2_HI), k.fma(FloatVector.broadcast(sp, LN2_LO), lp.add(c)));
-        // the specials of w: NaN and +Inf give themselves, 0 gives -Inf, negative gives NaN
-        y = y.blend(w, w.compare(VectorOperators.NE, w).or(w.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY)));
-        y = y.blend(Float.NEGATIVE_INFINITY, w.compare(VectorOperators.EQ, 0f));
-        y = y.blend(Float.NaN, w.compare(VectorOperators.LT, 0f));
-        if (onePlus) {
-            y = y.blend(u, u.compare(VectorOperators.EQ, 0f));
+        for (; i < n; i++) {
+            long at = x + bytes(i);
+            float u = get(xs, at);
+            put(xs, at, onePlus ? VectorMath.log1p(u) : VectorMath.log(u));
         }
-        y.intoMemorySegment(s, at, ORDER);
     }
 
     /** Dot product of n floats at byte offsets {@code a} of {@code as} and {@code b} of {@code bs}. */
@@ -304,6 +325,51 @@ abstract class SimdSupport {
         for (; i < n; i++) {
             long o = bytes(i);
             put(ys, y + o, alpha * get(xs, x + o));
+        }
+    }
+
+    /**
+     * The largest of the n floats from byte offset {@code x} of {@code xs}, with two running maxima
+     * (the maximum does not depend on the order). The run is sliced here, never by the caller: a
+     * slice passed to a call that is not inlined is allocated (see {@link #run}).
+     */
+    float max(MemorySegment xs, long x, int n) {
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        int bound = n & -v;
+        MemorySegment r = run(xs, x, n);
+        FloatVector m0 = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
+        FloatVector m1 = m0;
+        int i = 0;
+        for (; i + v < bound; i += 2 * v) {
+            m0 = m0.max(FloatVector.fromMemorySegment(sp, r, bytes(i), ORDER));
+            m1 = m1.max(FloatVector.fromMemorySegment(sp, r, bytes(i + v), ORDER));
+        }
+        if (i < bound) {
+            m0 = m0.max(FloatVector.fromMemorySegment(sp, r, bytes(i), ORDER));
+            i += v;
+        }
+        float max = m0.max(m1).reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            max = Math.max(max, get(r, bytes(i)));
+        }
+        return max;
+    }
+
+    /** {@code x = alpha x} over the n floats from byte offset {@code x} of {@code xs} (one product each). */
+    void scaleRun(float alpha, MemorySegment xs, long x, int n) {
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        int bound = n & -v;
+        MemorySegment r = run(xs, x, n);
+        int i = 0;
+        for (; i < bound; i += v) {
+            long o = bytes(i);
+            FloatVector.fromMemorySegment(sp, r, o, ORDER).mul(alpha).intoMemorySegment(r, o, ORDER);
+        }
+        for (; i < n; i++) {
+            long o = bytes(i);
+            put(r, o, alpha * get(r, o));
         }
     }
 
