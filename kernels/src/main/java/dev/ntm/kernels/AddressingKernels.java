@@ -102,7 +102,9 @@ public interface AddressingKernels {
 
     /**
      * Backward of {@link #sharpen}: with {@code z_i = w_i (dw_i - sum_j w_j dw_j)},
-     * {@code dws[i] += gamma z_i / (ws[i] + eps)}.
+     * {@code dws[i] = gamma z_i / (ws[i] + eps)}. Unlike the other backward kernels this one
+     * overwrites its output (the sharpening is the only consumer of ws, and dws serves as its
+     * scratch for the logarithms of the gamma gradient); a zero result is +0.
      *
      * @return the gradient of gamma, {@code sum_i z_i log(ws[i] + eps)}
      */

@@ -495,7 +495,7 @@ public final class ScalarKernels implements Kernels {
         for (int i = 0; i < n; i++) {
             float base = ld(ws, wsOff + i) + SHARPEN_EPS;
             float z = ld(w, wOff + i) * ((ld(dw, dwOff + i) - s0) - r);
-            add(dws, dwsOff + i, gamma * z / base);
+            st(dws, dwsOff + i, 0f + gamma * z / base);
             // sum_i z[i] = 0, so sum_i z[i] log base[i] = sum_i z[i] log(base[i] / baseMax)
             dgamma += z * (float) Math.log(base / baseMax);
         }

@@ -567,22 +567,24 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         long wAt = at(w, wOff, n);
         int v = sp.length();
         int bound = n & -v;
+        float baseMax = max(ws, wsAt, n) + SHARPEN_EPS;
+        // slices for the one loop below only: passed to no call (see run)
         MemorySegment wsR = run(ws, wsAt, n);
         MemorySegment wR = run(w, wAt, n);
-        float baseMax = max(ws, wsAt, n) + SHARPEN_EPS;
         // w[i] ~ (base[i] / baseMax)^gamma = exp(gamma log q[i]), as in ScalarKernels
         int i = 0;
         for (; i < bound; i += v) {
             long o = bytes(i);
-            FloatVector.fromMemorySegment(sp, wsR, o, ORDER).add(SHARPEN_EPS).div(baseMax).intoMemorySegment(wR, o, ORDER);
+            FloatVector.fromMemorySegment(sp, wsR, o, ORDER).add(SHARPEN_EPS).div(baseMax)
+                    .intoMemorySegment(wR, o, ORDER);
         }
         for (; i < n; i++) {
             long o = bytes(i);
-            put(wR, o, (get(wsR, o) + SHARPEN_EPS) / baseMax);
+            put(w, wAt + o, (get(ws, wsAt + o) + SHARPEN_EPS) / baseMax);
         }
         logRun(w, wAt, n, false);
         float sum = expShifted(w, wAt, gamma, 0f, w, wAt, n);
-        scaleRun(1f / sum, w, wAt, n);
+        scaleInto(1f / sum, w, wAt, w, wAt, n);
     }
 
     @Override
@@ -600,22 +602,31 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         // s = s0 + r and z[i] = w[i] ((dw[i] - s0) - r), as in ScalarKernels
         float s0 = dotAt(w, wAt, dw, dwAt, n);
         float r = centredDot(w, wAt, dw, dwAt, s0, n);
-        float baseMax = scaledMax(ws, wsAt, 1f, n) + SHARPEN_EPS;
+        float baseMax = max(ws, wsAt, n) + SHARPEN_EPS;
         int v = sp.length();
         int bound = n & -v;
-        FloatVector dgamma = FloatVector.zero(sp);
+        // dws holds log(base / baseMax) first: one loop of logarithms (see logRun), then the pass
+        // that reads them and writes the gradient in their place
         int i = 0;
         for (; i < bound; i += v) {
+            long o = bytes(i);
+            FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS).div(baseMax)
+                    .intoMemorySegment(dws, dwsAt + o, ORDER);
+        }
+        for (; i < n; i++) {
+            long o = bytes(i);
+            put(dws, dwsAt + o, (get(ws, wsAt + o) + SHARPEN_EPS) / baseMax);
+        }
+        logRun(dws, dwsAt, n, false);
+        FloatVector dgamma = FloatVector.zero(sp);
+        for (i = 0; i < bound; i += v) {
             long o = bytes(i);
             FloatVector base = FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS);
             FloatVector z = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER)
                     .mul(FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER).sub(s0).sub(r));
-            FloatVector grad = FloatVector.fromMemorySegment(sp, dws, dwsAt + o, ORDER).add(z.mul(gamma).div(base));
-            // dws holds log(base / baseMax) meanwhile
-            base.div(baseMax).intoMemorySegment(dws, dwsAt + o, ORDER);
-            logAt(dws, dwsAt + o);
             dgamma = z.fma(FloatVector.fromMemorySegment(sp, dws, dwsAt + o, ORDER), dgamma);
-            grad.intoMemorySegment(dws, dwsAt + o, ORDER);
+            // + 0: a zero gradient is +0, as the sum onto a zeroed buffer it replaces gave
+            z.mul(gamma).div(base).add(0f).intoMemorySegment(dws, dwsAt + o, ORDER);
         }
         // the lane fold with constant shuffle starts (a variable start can stay allocated; see gemvAt)
         if (v > 8) {
@@ -635,8 +646,8 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
             long o = bytes(i);
             float base = get(ws, wsAt + o) + SHARPEN_EPS;
             float z = get(w, wAt + o) * ((get(dw, dwAt + o) - s0) - r);
-            put(dws, dwsAt + o, get(dws, dwsAt + o) + gamma * z / base);
-            dg += z * VectorMath.log(base / baseMax);
+            dg += z * get(dws, dwsAt + o);
+            put(dws, dwsAt + o, 0f + gamma * z / base);
         }
         return dg;
     }

@@ -330,47 +330,28 @@ abstract class SimdSupport {
 
     /**
      * The largest of the n floats from byte offset {@code x} of {@code xs}, with two running maxima
-     * (the maximum does not depend on the order). The run is sliced here, never by the caller: a
-     * slice passed to a call that is not inlined is allocated (see {@link #run}).
+     * (the maximum does not depend on the order).
      */
     float max(MemorySegment xs, long x, int n) {
         VectorSpecies<Float> sp = species();
         int v = sp.length();
         int bound = n & -v;
-        MemorySegment r = run(xs, x, n);
         FloatVector m0 = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
         FloatVector m1 = m0;
         int i = 0;
         for (; i + v < bound; i += 2 * v) {
-            m0 = m0.max(FloatVector.fromMemorySegment(sp, r, bytes(i), ORDER));
-            m1 = m1.max(FloatVector.fromMemorySegment(sp, r, bytes(i + v), ORDER));
+            m0 = m0.max(FloatVector.fromMemorySegment(sp, xs, x + bytes(i), ORDER));
+            m1 = m1.max(FloatVector.fromMemorySegment(sp, xs, x + bytes(i + v), ORDER));
         }
         if (i < bound) {
-            m0 = m0.max(FloatVector.fromMemorySegment(sp, r, bytes(i), ORDER));
+            m0 = m0.max(FloatVector.fromMemorySegment(sp, xs, x + bytes(i), ORDER));
             i += v;
         }
         float max = m0.max(m1).reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) {
-            max = Math.max(max, get(r, bytes(i)));
+            max = Math.max(max, get(xs, x + bytes(i)));
         }
         return max;
-    }
-
-    /** {@code x = alpha x} over the n floats from byte offset {@code x} of {@code xs} (one product each). */
-    void scaleRun(float alpha, MemorySegment xs, long x, int n) {
-        VectorSpecies<Float> sp = species();
-        int v = sp.length();
-        int bound = n & -v;
-        MemorySegment r = run(xs, x, n);
-        int i = 0;
-        for (; i < bound; i += v) {
-            long o = bytes(i);
-            FloatVector.fromMemorySegment(sp, r, o, ORDER).mul(alpha).intoMemorySegment(r, o, ORDER);
-        }
-        for (; i < n; i++) {
-            long o = bytes(i);
-            put(r, o, alpha * get(r, o));
-        }
     }
 
     /** Maximum of n floats at byte offset x, each multiplied by {@code factor}. */

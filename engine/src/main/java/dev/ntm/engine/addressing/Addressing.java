@@ -126,7 +126,6 @@ public final class Addressing {
             float g = a.getAtIndex(F32, act + HeadActivations.gate(m));
             float gamma = a.getAtIndex(F32, act + HeadActivations.gamma(m, shiftRange));
             // w = sharpen(ws, gamma)
-            SegmentOps.zero(s, dws, n);
             float dgamma = k.sharpenBackward(a, ws, gamma, a, w, d, dw, s, dws, n);
             // ws = shift(wg, s)
             SegmentOps.zero(s, dwg, n);
