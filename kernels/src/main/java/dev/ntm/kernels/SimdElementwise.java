@@ -81,20 +81,18 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
         // the last v inputs, read before the loop can overwrite them (y may be x): see the class comment
         long last = bytes(n - v);
         FloatVector xLast = FloatVector.fromMemorySegment(sp, x, xAt + last, ORDER);
-        for (int i = 0; i < bound; i += v) {
-            long o = bytes(i);
-            FloatVector xv = FloatVector.fromMemorySegment(sp, x, xAt + o, ORDER);
+        // one pass more for the rest, as the vector ending at n: one copy of the body, so one call
+        // site of expAt, which C2 inlines (a second copy for the rest was past its node budget)
+        int end = bound < n ? bound + v : bound;
+        for (int i = 0; i < end; i += v) {
+            boolean rest = i >= bound;
+            long o = rest ? last : bytes(i);
+            FloatVector xv = rest ? xLast : FloatVector.fromMemorySegment(sp, x, xAt + o, ORDER);
             // VectorMath.sigmoid: e = e^-|x|, then 1 / (1 + e) or e / (1 + e); y holds e meanwhile
             xv.abs().neg().intoMemorySegment(y, yAt + o, ORDER);
             expAt(y, yAt + o);
             FloatVector e = FloatVector.fromMemorySegment(sp, y, yAt + o, ORDER);
             one.blend(e, xv.compare(VectorOperators.LT, 0f)).div(e.add(1f)).intoMemorySegment(y, yAt + o, ORDER);
-        }
-        if (bound < n) {
-            xLast.abs().neg().intoMemorySegment(y, yAt + last, ORDER);
-            expAt(y, yAt + last);
-            FloatVector e = FloatVector.fromMemorySegment(sp, y, yAt + last, ORDER);
-            one.blend(e, xLast.compare(VectorOperators.LT, 0f)).div(e.add(1f)).intoMemorySegment(y, yAt + last, ORDER);
         }
     }
 
@@ -120,11 +118,14 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
         // the last v inputs, read before the loop can overwrite them (y may be x): see the class comment
         long last = bytes(n - v);
         FloatVector xLast = FloatVector.fromMemorySegment(sp, x, xAt + last, ORDER);
-        for (int i = 0; i < bound; i += v) {
-            long o = bytes(i);
+        // one pass more for the rest, as the vector ending at n (one call site of expAt: see sigmoid)
+        int end = bound < n ? bound + v : bound;
+        for (int i = 0; i < end; i += v) {
+            boolean rest = i >= bound;
+            long o = rest ? last : bytes(i);
             // VectorMath.tanh: an odd polynomial below 0.625, 1 - 2 / (e^{2|x|} + 1) above, on |x|,
             // then x's sign bit; y holds e^{2|x|} meanwhile
-            FloatVector xv = FloatVector.fromMemorySegment(sp, x, xAt + o, ORDER);
+            FloatVector xv = rest ? xLast : FloatVector.fromMemorySegment(sp, x, xAt + o, ORDER);
             FloatVector a = xv.abs();
             FloatVector a2 = a.mul(a);
             FloatVector q = a2.fma(T11, T9).fma(a2, FloatVector.broadcast(sp, T7))
@@ -135,19 +136,6 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
             FloatVector big = one.sub(two.div(FloatVector.fromMemorySegment(sp, y, yAt + o, ORDER).add(1f)));
             small.blend(big, a.compare(VectorOperators.GE, TANH_SMALL)).reinterpretAsInts()
                     .or(xv.reinterpretAsInts().and(SIGN_BIT)).reinterpretAsFloats().intoMemorySegment(y, yAt + o, ORDER);
-        }
-        if (bound < n) {
-            FloatVector a = xLast.abs();
-            FloatVector a2 = a.mul(a);
-            FloatVector q = a2.fma(T11, T9).fma(a2, FloatVector.broadcast(sp, T7))
-                    .fma(a2, FloatVector.broadcast(sp, T5)).fma(a2, FloatVector.broadcast(sp, T3));
-            FloatVector small = a.mul(a2).fma(q, a);
-            a.min(TANH_CLAMP).mul(2f).intoMemorySegment(y, yAt + last, ORDER);
-            expAt(y, yAt + last);
-            FloatVector big = one.sub(two.div(FloatVector.fromMemorySegment(sp, y, yAt + last, ORDER).add(1f)));
-            small.blend(big, a.compare(VectorOperators.GE, TANH_SMALL)).reinterpretAsInts()
-                    .or(xLast.reinterpretAsInts().and(SIGN_BIT)).reinterpretAsFloats()
-                    .intoMemorySegment(y, yAt + last, ORDER);
         }
     }
 
