@@ -63,13 +63,13 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
             return;
         }
         long memAt = at(mem, memOff, span(m, ld, n));
-        long ldb = bytes(ld);
+        long ldb = ld * 4L;
         int v = sp.length();
         int i = 0;
         // Four vectors of rows at a time: four independent sums down the columns.
         int bound4 = n & -(4 * v);
         for (; i < bound4; i += 4 * v) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector s0 = FloatVector.zero(sp);
             FloatVector s1 = FloatVector.zero(sp);
             FloatVector s2 = FloatVector.zero(sp);
@@ -77,22 +77,22 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
             for (int j = 0; j < m; j++) {
                 long c = j * ldb + o;
                 FloatVector v0 = FloatVector.fromMemorySegment(sp, mem, memAt + c, ORDER);
-                FloatVector v1 = FloatVector.fromMemorySegment(sp, mem, memAt + c + bytes(v), ORDER);
-                FloatVector v2 = FloatVector.fromMemorySegment(sp, mem, memAt + c + bytes(2 * v), ORDER);
-                FloatVector v3 = FloatVector.fromMemorySegment(sp, mem, memAt + c + bytes(3 * v), ORDER);
+                FloatVector v1 = FloatVector.fromMemorySegment(sp, mem, memAt + c + v * 4L, ORDER);
+                FloatVector v2 = FloatVector.fromMemorySegment(sp, mem, memAt + c + (2 * v) * 4L, ORDER);
+                FloatVector v3 = FloatVector.fromMemorySegment(sp, mem, memAt + c + (3 * v) * 4L, ORDER);
                 s0 = v0.fma(v0, s0);
                 s1 = v1.fma(v1, s1);
                 s2 = v2.fma(v2, s2);
                 s3 = v3.fma(v3, s3);
             }
             s0.sqrt().intoMemorySegment(norms, normsAt + o, ORDER);
-            s1.sqrt().intoMemorySegment(norms, normsAt + o + bytes(v), ORDER);
-            s2.sqrt().intoMemorySegment(norms, normsAt + o + bytes(2 * v), ORDER);
-            s3.sqrt().intoMemorySegment(norms, normsAt + o + bytes(3 * v), ORDER);
+            s1.sqrt().intoMemorySegment(norms, normsAt + o + v * 4L, ORDER);
+            s2.sqrt().intoMemorySegment(norms, normsAt + o + (2 * v) * 4L, ORDER);
+            s3.sqrt().intoMemorySegment(norms, normsAt + o + (3 * v) * 4L, ORDER);
         }
         int bound = n & -v;
         for (; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector s0 = FloatVector.zero(sp);
             for (int j = 0; j < m; j++) {
                 FloatVector v0 = FloatVector.fromMemorySegment(sp, mem, memAt + j * ldb + o, ORDER);
@@ -101,13 +101,13 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
             s0.sqrt().intoMemorySegment(norms, normsAt + o, ORDER);
         }
         for (; i < n; i++) {
-            long o = bytes(i);
+            long o = i * 4L;
             float s = 0f;
             for (int j = 0; j < m; j++) {
-                float x = get(mem, memAt + j * ldb + o);
+                float x = mem.get(F, memAt + j * ldb + o);
                 s += x * x;
             }
-            put(norms, normsAt + o, (float) Math.sqrt(s));
+            norms.set(F, normsAt + o, (float) Math.sqrt(s));
         }
     }
 
@@ -131,25 +131,25 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         long memAt = at(mem, memOff, span(m, ld, n));
         long normsAt = at(norms, normsOff, n);
         long simAt = at(sim, simOff, n);
-        long ldb = bytes(ld);
+        long ldb = ld * 4L;
         int v = sp.length();
         int i = 0;
         int bound4 = n & -(4 * v);
         for (; i < bound4; i += 4 * v) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector u0 = FloatVector.zero(sp);
             FloatVector u1 = FloatVector.zero(sp);
             FloatVector u2 = FloatVector.zero(sp);
             FloatVector u3 = FloatVector.zero(sp);
             for (int j = 0; j < m; j++) {
                 long c = j * ldb + o;
-                FloatVector kj = FloatVector.broadcast(sp, get(key, keyAt + bytes(j)));
+                FloatVector kj = FloatVector.broadcast(sp, key.get(F, keyAt + j * 4L));
                 u0 = FloatVector.fromMemorySegment(sp, mem, memAt + c, ORDER).fma(kj, u0);
-                u1 = FloatVector.fromMemorySegment(sp, mem, memAt + c + bytes(v), ORDER).fma(kj, u1);
-                u2 = FloatVector.fromMemorySegment(sp, mem, memAt + c + bytes(2 * v), ORDER).fma(kj, u2);
-                u3 = FloatVector.fromMemorySegment(sp, mem, memAt + c + bytes(3 * v), ORDER).fma(kj, u3);
+                u1 = FloatVector.fromMemorySegment(sp, mem, memAt + c + v * 4L, ORDER).fma(kj, u1);
+                u2 = FloatVector.fromMemorySegment(sp, mem, memAt + c + (2 * v) * 4L, ORDER).fma(kj, u2);
+                u3 = FloatVector.fromMemorySegment(sp, mem, memAt + c + (3 * v) * 4L, ORDER).fma(kj, u3);
             }
-            long vb = bytes(v);
+            long vb = v * 4L;
             FloatVector d0 = FloatVector.fromMemorySegment(sp, norms, normsAt + o, ORDER);
             FloatVector d1 = FloatVector.fromMemorySegment(sp, norms, normsAt + o + vb, ORDER);
             FloatVector d2 = FloatVector.fromMemorySegment(sp, norms, normsAt + o + 2 * vb, ORDER);
@@ -161,22 +161,22 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         }
         int bound = n & -v;
         for (; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector u0 = FloatVector.zero(sp);
             for (int j = 0; j < m; j++) {
                 u0 = FloatVector.fromMemorySegment(sp, mem, memAt + j * ldb + o, ORDER)
-                        .fma(FloatVector.broadcast(sp, get(key, keyAt + bytes(j))), u0);
+                        .fma(FloatVector.broadcast(sp, key.get(F, keyAt + j * 4L)), u0);
             }
             FloatVector d0 = FloatVector.fromMemorySegment(sp, norms, normsAt + o, ORDER).mul(keyNorm).add(COSINE_EPS);
             u0.div(d0).intoMemorySegment(sim, simAt + o, ORDER);
         }
         for (; i < n; i++) {
-            long o = bytes(i);
+            long o = i * 4L;
             float u = 0f;
             for (int j = 0; j < m; j++) {
-                u += get(key, keyAt + bytes(j)) * get(mem, memAt + j * ldb + o);
+                u += key.get(F, keyAt + j * 4L) * mem.get(F, memAt + j * ldb + o);
             }
-            put(sim, simAt + o, u / (keyNorm * get(norms, normsAt + o) + COSINE_EPS));
+            sim.set(F, simAt + o, u / (keyNorm * norms.get(F, normsAt + o) + COSINE_EPS));
         }
         return keyNorm;
     }
@@ -199,7 +199,7 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         long dsimAt = at(dsim, dsimOff, n);
         long dkeyAt = at(dkey, dkeyOff, m);
         long dmemAt = at(dmem, dmemOff, span(m, ld, n));
-        long ldb = bytes(ld);
+        long ldb = ld * 4L;
         float invKeyNorm = keyNorm > 0f ? 1f / keyNorm : 0f;
         // Per row i, with g = dsim_i, D = |k||M(i)| + eps and sim / D = u / D^2:
         //   p = g / D,  q = p sim |M(i)| / |k|,  t = p sim |k| / |M(i)|  (t = 0 if |M(i)| = 0)
@@ -211,36 +211,36 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         int i = 0;
         int bound2 = n & -(2 * v);
         for (; i < bound2; i += 2 * v) {
-            long o = bytes(i);
+            long o = i * 4L;
             q += cosineBackwardRows2(key, keyAt, keyNorm, invKeyNorm, mem, memAt + o, m, ldb,
                     norms, normsAt + o, sim, simAt + o, dsim, dsimAt + o, dkey, dkeyAt, dmem, dmemAt + o);
         }
         int bound = n & -v;
         for (; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             q += cosineBackwardRows1(key, keyAt, keyNorm, invKeyNorm, mem, memAt + o, m, ldb,
                     norms, normsAt + o, sim, simAt + o, dsim, dsimAt + o, dkey, dkeyAt, dmem, dmemAt + o);
         }
         for (; i < n; i++) {
-            long o = bytes(i);
-            float g = get(dsim, dsimAt + o);
-            float rowNorm = get(norms, normsAt + o);
+            long o = i * 4L;
+            float g = dsim.get(F, dsimAt + o);
+            float rowNorm = norms.get(F, normsAt + o);
             float d = keyNorm * rowNorm + COSINE_EPS;
             float p = g / d;
-            float simOverD = get(sim, simAt + o) / d;
+            float simOverD = sim.get(F, simAt + o) / d;
             q += g * simOverD * rowNorm * invKeyNorm;
             float t = rowNorm > 0f ? g * simOverD * keyNorm / rowNorm : 0f;
             for (int j = 0; j < m; j++) {
                 long c = j * ldb + o;
-                float mij = get(mem, memAt + c);
-                long kb = bytes(j);
-                put(dkey, dkeyAt + kb, get(dkey, dkeyAt + kb) + p * mij);
-                put(dmem, dmemAt + c, get(dmem, dmemAt + c) + p * get(key, keyAt + kb) - t * mij);
+                float mij = mem.get(F, memAt + c);
+                long kb = j * 4L;
+                dkey.set(F, dkeyAt + kb, dkey.get(F, dkeyAt + kb) + p * mij);
+                dmem.set(F, dmemAt + c, dmem.get(F, dmemAt + c) + p * key.get(F, keyAt + kb) - t * mij);
             }
         }
         for (int j = 0; j < m; j++) {
-            long kb = bytes(j);
-            put(dkey, dkeyAt + kb, get(dkey, dkeyAt + kb) - q * get(key, keyAt + kb));
+            long kb = j * 4L;
+            dkey.set(F, dkeyAt + kb, dkey.get(F, dkeyAt + kb) - q * key.get(F, keyAt + kb));
         }
     }
 
@@ -270,7 +270,7 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         FloatVector t1 = ps1.mul(keyNorm).div(n1).neg().blend(0f, n1.compare(VectorOperators.LE, 0f));
         for (int j = 0; j < m; j++) {
             long c = j * ldb;
-            long kb = bytes(j);
+            long kb = j * 4L;
             FloatVector kj = FloatVector.broadcast(sp, key.get(F, keyAt + kb));
             FloatVector m0 = FloatVector.fromMemorySegment(sp, mem, memAt + c, ORDER);
             FloatVector m1 = FloatVector.fromMemorySegment(sp, mem, memAt + c + vb, ORDER);
@@ -325,7 +325,7 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         FloatVector t = ps.mul(keyNorm).div(n0).neg().blend(0f, n0.compare(VectorOperators.LE, 0f));
         for (int j = 0; j < m; j++) {
             long c = j * ldb;
-            long kb = bytes(j);
+            long kb = j * 4L;
             FloatVector mv = FloatVector.fromMemorySegment(sp, mem, memAt + c, ORDER);
             FloatVector kj = FloatVector.broadcast(sp, key.get(F, keyAt + kb));
             t.fma(mv, p.fma(kj, FloatVector.fromMemorySegment(sp, dmem, dmAt + c, ORDER)))
@@ -398,7 +398,7 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         MemorySegment dsimR = run(dsim, dsimAt, n);
         int i = 0;
         for (; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector z = FloatVector.fromMemorySegment(sp, wR, o, ORDER)
                     .mul(FloatVector.fromMemorySegment(sp, dwR, o, ORDER).sub(s));
             z.fma(betaV, FloatVector.fromMemorySegment(sp, dsimR, o, ORDER)).intoMemorySegment(dsimR,
@@ -410,10 +410,10 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         }
         float db = dbeta.lane(0);
         for (; i < n; i++) {
-            long o = bytes(i);
-            float z = get(wR, o) * (get(dwR, o) - s);
-            put(dsimR, o, get(dsimR, o) + beta * z);
-            db += get(simR, o) * z;
+            long o = i * 4L;
+            float z = wR.get(F, o) * (dwR.get(F, o) - s);
+            dsimR.set(F, o, dsimR.get(F, o) + beta * z);
+            db += simR.get(F, o) * z;
         }
         return db;
     }
@@ -438,14 +438,14 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         MemorySegment wgR = run(wg, wgAt, n);
         int i = 0;
         for (; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector.fromMemorySegment(sp, wcR, o, ORDER).mul(g)
                     .add(FloatVector.fromMemorySegment(sp, wPrevR, o, ORDER).mul(h)).intoMemorySegment(wgR,
                     o, ORDER);
         }
         for (; i < n; i++) {
-            long o = bytes(i);
-            put(wgR, o, g * get(wcR, o) + h * get(wPrevR, o));
+            long o = i * 4L;
+            wgR.set(F, o, g * wcR.get(F, o) + h * wPrevR.get(F, o));
         }
     }
 
@@ -476,7 +476,7 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         MemorySegment dwPrevR = run(dwPrev, dwPrevAt, n);
         int i = 0;
         for (; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector d = FloatVector.fromMemorySegment(sp, dwgR, o, ORDER);
             FloatVector diff = FloatVector.fromMemorySegment(sp, wcR, o, ORDER)
                     .sub(FloatVector.fromMemorySegment(sp, wPrevR, o, ORDER));
@@ -491,11 +491,11 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         }
         float dgs = dg.lane(0);
         for (; i < n; i++) {
-            long o = bytes(i);
-            float d = get(dwgR, o);
-            dgs += d * (get(wcR, o) - get(wPrevR, o));
-            put(dwcR, o, get(dwcR, o) + g * d);
-            put(dwPrevR, o, get(dwPrevR, o) + h * d);
+            long o = i * 4L;
+            float d = dwgR.get(F, o);
+            dgs += d * (wcR.get(F, o) - wPrevR.get(F, o));
+            dwcR.set(F, o, dwcR.get(F, o) + g * d);
+            dwPrevR.set(F, o, dwPrevR.get(F, o) + h * d);
         }
         return dgs;
     }
@@ -519,15 +519,15 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         long sAt = at(s, sOff, shifts);
         long wsAt = at(ws, wsOff, n);
         for (int j = 0; j < shifts; j++) {
-            float sj = get(s, sAt + bytes(j));
+            float sj = s.get(F, sAt + j * 4L);
             int r = rotation(shiftRange, j, n);
             // i in [0, n - r) reads wg[i + r]; i in [n - r, n) reads wg[i + r - n]
             if (j == 0) {
-                scaleInto(sj, wg, wgAt + bytes(r), ws, wsAt, n - r);
-                scaleInto(sj, wg, wgAt, ws, wsAt + bytes(n - r), r);
+                scaleInto(sj, wg, wgAt + r * 4L, ws, wsAt, n - r);
+                scaleInto(sj, wg, wgAt, ws, wsAt + (n - r) * 4L, r);
             } else {
-                axpyAt(sj, wg, wgAt + bytes(r), ws, wsAt, n - r);
-                axpyAt(sj, wg, wgAt, ws, wsAt + bytes(n - r), r);
+                axpyAt(sj, wg, wgAt + r * 4L, ws, wsAt, n - r);
+                axpyAt(sj, wg, wgAt, ws, wsAt + (n - r) * 4L, r);
             }
         }
     }
@@ -546,14 +546,14 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         long dwgAt = at(dwg, dwgOff, n);
         long dsAt = at(ds, dsOff, shifts);
         for (int j = 0; j < shifts; j++) {
-            float sj = get(s, sAt + bytes(j));
+            float sj = s.get(F, sAt + j * 4L);
             int r = rotation(shiftRange, j, n);
             // ds_j += sum_i dws[i] wg[(i + r) mod n]
-            float d = dotAt(dws, dwsAt, wg, wgAt + bytes(r), n - r) + dotAt(dws, dwsAt + bytes(n - r), wg, wgAt, r);
-            put(ds, dsAt + bytes(j), get(ds, dsAt + bytes(j)) + d);
+            float d = dotAt(dws, dwsAt, wg, wgAt + r * 4L, n - r) + dotAt(dws, dwsAt + (n - r) * 4L, wg, wgAt, r);
+            ds.set(F, dsAt + j * 4L, ds.get(F, dsAt + j * 4L) + d);
             // dwg[k] += s_j dws[(k - r) mod n]: k in [r, n) reads dws[k - r], k in [0, r) reads dws[k - r + n]
-            axpyAt(sj, dws, dwsAt, dwg, dwgAt + bytes(r), n - r);
-            axpyAt(sj, dws, dwsAt + bytes(n - r), dwg, dwgAt, r);
+            axpyAt(sj, dws, dwsAt, dwg, dwgAt + r * 4L, n - r);
+            axpyAt(sj, dws, dwsAt + (n - r) * 4L, dwg, dwgAt, r);
         }
     }
 
@@ -574,13 +574,13 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         // w[i] ~ (base[i] / baseMax)^gamma = exp(gamma log q[i]), as in ScalarKernels
         int i = 0;
         for (; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector.fromMemorySegment(sp, wsR, o, ORDER).add(SHARPEN_EPS).div(baseMax)
                     .intoMemorySegment(wR, o, ORDER);
         }
         for (; i < n; i++) {
-            long o = bytes(i);
-            put(w, wAt + o, (get(ws, wsAt + o) + SHARPEN_EPS) / baseMax);
+            long o = i * 4L;
+            w.set(F, wAt + o, (ws.get(F, wsAt + o) + SHARPEN_EPS) / baseMax);
         }
         logRun(w, wAt, n, false);
         float sum = expShifted(w, wAt, gamma, 0f, w, wAt, n);
@@ -609,18 +609,18 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         // that reads them and writes the gradient in their place
         int i = 0;
         for (; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS).div(baseMax)
                     .intoMemorySegment(dws, dwsAt + o, ORDER);
         }
         for (; i < n; i++) {
-            long o = bytes(i);
-            put(dws, dwsAt + o, (get(ws, wsAt + o) + SHARPEN_EPS) / baseMax);
+            long o = i * 4L;
+            dws.set(F, dwsAt + o, (ws.get(F, wsAt + o) + SHARPEN_EPS) / baseMax);
         }
         logRun(dws, dwsAt, n, false);
         FloatVector dgamma = FloatVector.zero(sp);
         for (i = 0; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector base = FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS);
             FloatVector z = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER)
                     .mul(FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER).sub(s0).sub(r));
@@ -643,11 +643,11 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         }
         float dg = dgamma.lane(0);
         for (; i < n; i++) {
-            long o = bytes(i);
-            float base = get(ws, wsAt + o) + SHARPEN_EPS;
-            float z = get(w, wAt + o) * ((get(dw, dwAt + o) - s0) - r);
-            dg += z * get(dws, dwsAt + o);
-            put(dws, dwsAt + o, 0f + gamma * z / base);
+            long o = i * 4L;
+            float base = ws.get(F, wsAt + o) + SHARPEN_EPS;
+            float z = w.get(F, wAt + o) * ((dw.get(F, dwAt + o) - s0) - r);
+            dg += z * dws.get(F, dwsAt + o);
+            dws.set(F, dwsAt + o, 0f + gamma * z / base);
         }
         return dg;
     }
@@ -660,7 +660,7 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         FloatVector acc = FloatVector.zero(sp);
         int i = 0;
         for (; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             acc = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER)
                     .fma(FloatVector.fromMemorySegment(sp, dw, dwAt + o, ORDER).sub(c), acc);
         }
@@ -679,8 +679,8 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         }
         float sum = acc.lane(0);
         for (; i < n; i++) {
-            long o = bytes(i);
-            sum += get(w, wAt + o) * (get(dw, dwAt + o) - c);
+            long o = i * 4L;
+            sum += w.get(F, wAt + o) * (dw.get(F, dwAt + o) - c);
         }
         return sum;
     }

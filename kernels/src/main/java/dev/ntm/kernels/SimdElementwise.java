@@ -72,21 +72,21 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
         int bound = n & -v;
         if (n < v) {
             for (int i = 0; i < n; i++) {
-                long o = bytes(i);
-                put(y, yAt + o, VectorMath.sigmoid(get(x, xAt + o)));
+                long o = i * 4L;
+                y.set(F, yAt + o, VectorMath.sigmoid(x.get(F, xAt + o)));
             }
             return;
         }
         FloatVector one = FloatVector.broadcast(sp, 1f);
         // the last v inputs, read before the loop can overwrite them (y may be x): see the class comment
-        long last = bytes(n - v);
+        long last = (n - v) * 4L;
         FloatVector xLast = FloatVector.fromMemorySegment(sp, x, xAt + last, ORDER);
         // one pass more for the rest, as the vector ending at n: one copy of the body, so one call
         // site of expAt, which C2 inlines (a second copy for the rest was past its node budget)
         int end = bound < n ? bound + v : bound;
         for (int i = 0; i < end; i += v) {
             boolean rest = i >= bound;
-            long o = rest ? last : bytes(i);
+            long o = rest ? last : i * 4L;
             FloatVector xv = rest ? xLast : FloatVector.fromMemorySegment(sp, x, xAt + o, ORDER);
             // VectorMath.sigmoid: e = e^-|x|, then 1 / (1 + e) or e / (1 + e); y holds e meanwhile
             xv.abs().neg().intoMemorySegment(y, yAt + o, ORDER);
@@ -108,21 +108,21 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
         int bound = n & -v;
         if (n < v) {
             for (int i = 0; i < n; i++) {
-                long o = bytes(i);
-                put(y, yAt + o, VectorMath.tanh(get(x, xAt + o)));
+                long o = i * 4L;
+                y.set(F, yAt + o, VectorMath.tanh(x.get(F, xAt + o)));
             }
             return;
         }
         FloatVector one = FloatVector.broadcast(sp, 1f);
         FloatVector two = FloatVector.broadcast(sp, 2f);
         // the last v inputs, read before the loop can overwrite them (y may be x): see the class comment
-        long last = bytes(n - v);
+        long last = (n - v) * 4L;
         FloatVector xLast = FloatVector.fromMemorySegment(sp, x, xAt + last, ORDER);
         // one pass more for the rest, as the vector ending at n (one call site of expAt: see sigmoid)
         int end = bound < n ? bound + v : bound;
         for (int i = 0; i < end; i += v) {
             boolean rest = i >= bound;
-            long o = rest ? last : bytes(i);
+            long o = rest ? last : i * 4L;
             // VectorMath.tanh: an odd polynomial below 0.625, 1 - 2 / (e^{2|x|} + 1) above, on |x|,
             // then x's sign bit; y holds e^{2|x|} meanwhile
             FloatVector xv = rest ? xLast : FloatVector.fromMemorySegment(sp, x, xAt + o, ORDER);
@@ -151,7 +151,7 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
         int bound = n & -v;
         int i = 0;
         for (; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             // VectorMath.softplus: log1p(e^-|x|) + max(x, 0), computed in place in y
             FloatVector xv = FloatVector.fromMemorySegment(sp, x, xAt + o, ORDER);
             xv.abs().neg().intoMemorySegment(y, yAt + o, ORDER);
@@ -160,8 +160,8 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
             FloatVector.fromMemorySegment(sp, y, yAt + o, ORDER).add(xv.max(0f)).intoMemorySegment(y, yAt + o, ORDER);
         }
         for (; i < n; i++) {
-            long o = bytes(i);
-            put(y, yAt + o, VectorMath.softplus(get(x, xAt + o)));
+            long o = i * 4L;
+            y.set(F, yAt + o, VectorMath.softplus(x.get(F, xAt + o)));
         }
     }
 
@@ -179,20 +179,20 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
         int bound = n & -v;
         if (n < v) {
             for (int i = 0; i < n; i++) {
-                long o = bytes(i);
-                float yi = get(y, yAt + o);
-                put(dx, dxAt + o, get(dx, dxAt + o) + get(dy, dyAt + o) * yi * (1f - yi));
+                long o = i * 4L;
+                float yi = y.get(F, yAt + o);
+                dx.set(F, dxAt + o, dx.get(F, dxAt + o) + dy.get(F, dyAt + o) * yi * (1f - yi));
             }
             return;
         }
         FloatVector one = FloatVector.broadcast(sp, 1f);
         // the last v floats of each input, read before the loop writes dx: see the class comment
-        long last = bytes(n - v);
+        long last = (n - v) * 4L;
         FloatVector yLast = FloatVector.fromMemorySegment(sp, y, yAt + last, ORDER);
         FloatVector dyLast = FloatVector.fromMemorySegment(sp, dy, dyAt + last, ORDER);
         FloatVector dxLast = FloatVector.fromMemorySegment(sp, dx, dxAt + last, ORDER);
         for (int i = 0; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector yv = FloatVector.fromMemorySegment(sp, y, yAt + o, ORDER);
             FloatVector g = FloatVector.fromMemorySegment(sp, dy, dyAt + o, ORDER).mul(yv).mul(one.sub(yv));
             FloatVector.fromMemorySegment(sp, dx, dxAt + o, ORDER).add(g).intoMemorySegment(dx, dxAt + o, ORDER);
@@ -216,20 +216,20 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
         int bound = n & -v;
         if (n < v) {
             for (int i = 0; i < n; i++) {
-                long o = bytes(i);
-                float yi = get(y, yAt + o);
-                put(dx, dxAt + o, get(dx, dxAt + o) + get(dy, dyAt + o) * (1f - yi * yi));
+                long o = i * 4L;
+                float yi = y.get(F, yAt + o);
+                dx.set(F, dxAt + o, dx.get(F, dxAt + o) + dy.get(F, dyAt + o) * (1f - yi * yi));
             }
             return;
         }
         FloatVector one = FloatVector.broadcast(sp, 1f);
         // the last v floats of each input, read before the loop writes dx: see the class comment
-        long last = bytes(n - v);
+        long last = (n - v) * 4L;
         FloatVector yLast = FloatVector.fromMemorySegment(sp, y, yAt + last, ORDER);
         FloatVector dyLast = FloatVector.fromMemorySegment(sp, dy, dyAt + last, ORDER);
         FloatVector dxLast = FloatVector.fromMemorySegment(sp, dx, dxAt + last, ORDER);
         for (int i = 0; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector yv = FloatVector.fromMemorySegment(sp, y, yAt + o, ORDER);
             FloatVector g = FloatVector.fromMemorySegment(sp, dy, dyAt + o, ORDER).mul(one.sub(yv.mul(yv)));
             FloatVector.fromMemorySegment(sp, dx, dxAt + o, ORDER).add(g).intoMemorySegment(dx, dxAt + o, ORDER);
@@ -254,7 +254,7 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
         FloatVector one = FloatVector.broadcast(sp, 1f);
         int i = 0;
         for (; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector xv = FloatVector.fromMemorySegment(sp, x, xAt + o, ORDER);
             FloatVector acc = FloatVector.fromMemorySegment(sp, dx, dxAt + o, ORDER);
             // sigmoid(x) as in the sigmoid kernel; dx holds e^-|x| meanwhile
@@ -265,8 +265,8 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
             FloatVector.fromMemorySegment(sp, dy, dyAt + o, ORDER).fma(sig, acc).intoMemorySegment(dx, dxAt + o, ORDER);
         }
         for (; i < n; i++) {
-            long o = bytes(i);
-            put(dx, dxAt + o, get(dx, dxAt + o) + get(dy, dyAt + o) * VectorMath.sigmoid(get(x, xAt + o)));
+            long o = i * 4L;
+            dx.set(F, dxAt + o, dx.get(F, dxAt + o) + dy.get(F, dyAt + o) * VectorMath.sigmoid(x.get(F, xAt + o)));
         }
     }
 
@@ -297,14 +297,14 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
         int bound = n & -v;
         int i = 0;
         for (; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector.fromMemorySegment(sp, y, yAt + o, ORDER)
                     .fma(FloatVector.fromMemorySegment(sp, dy, dyAt + o, ORDER).sub(s),
                     FloatVector.fromMemorySegment(sp, dx, dxAt + o, ORDER)).intoMemorySegment(dx, dxAt + o, ORDER);
         }
         for (; i < n; i++) {
-            long o = bytes(i);
-            put(dx, dxAt + o, get(dx, dxAt + o) + get(y, yAt + o) * (get(dy, dyAt + o) - s));
+            long o = i * 4L;
+            dx.set(F, dxAt + o, dx.get(F, dxAt + o) + y.get(F, yAt + o) * (dy.get(F, dyAt + o) - s));
         }
     }
 
@@ -328,7 +328,7 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
         int bound = n & -v;
         int i = 0;
         for (; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             VectorMask<Float> active = FloatVector.fromMemorySegment(sp, pre, preAt + o, ORDER).abs()
                     .compare(VectorOperators.GT, c);
             FloatVector.fromMemorySegment(sp, dy, dyAt + o, ORDER).blend(0f, active).intoMemorySegment(dy, dyAt + o,
@@ -337,7 +337,7 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
         if (i < n && n >= v) {
             // the last n mod v floats as the vector that ends at float n: zeroing is idempotent, so the
             // floats it repeats keep their bits (see the class comment)
-            long o = bytes(n - v);
+            long o = (n - v) * 4L;
             VectorMask<Float> active = FloatVector.fromMemorySegment(sp, pre, preAt + o, ORDER).abs()
                     .compare(VectorOperators.GT, c);
             FloatVector.fromMemorySegment(sp, dy, dyAt + o, ORDER).blend(0f, active).intoMemorySegment(dy, dyAt + o,
@@ -345,10 +345,10 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
             i = n;
         }
         for (; i < n; i++) {
-            long o = bytes(i);
-            float p = get(pre, preAt + o);
+            long o = i * 4L;
+            float p = pre.get(F, preAt + o);
             if (p > c || p < -c) {
-                put(dy, dyAt + o, 0f);
+                dy.set(F, dyAt + o, 0f);
             }
         }
     }
@@ -369,10 +369,10 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
         VectorSpecies<Float> sp = species();
         int v = sp.length();
         int bound = h & -v;
-        long hb = bytes(h);
+        long hb = h * 4L;
         int j = 0;
         for (; j < bound; j += v) {
-            long o = bytes(j);
+            long o = j * 4L;
             FloatVector.fromMemorySegment(sp, a, gAt + hb + o, ORDER).mul(FloatVector.fromMemorySegment(sp, a, cpAt + o, ORDER))
                     .add(FloatVector.fromMemorySegment(sp, a, gAt + o, ORDER)
                             .mul(FloatVector.fromMemorySegment(sp, a, gAt + 2 * hb + o, ORDER)))
@@ -382,7 +382,7 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
             // the last h mod v units: the whole vector that ends at unit h again (c is a function of
             // inputs this kernel does not write, so the units it repeats get the same bits), where
             // scalar accesses, each bounds-checked, cost about 50 ns for the last 4 of 100 units
-            long o = bytes(h - v);
+            long o = (h - v) * 4L;
             FloatVector.fromMemorySegment(sp, a, gAt + hb + o, ORDER).mul(FloatVector.fromMemorySegment(sp, a, cpAt + o, ORDER))
                     .add(FloatVector.fromMemorySegment(sp, a, gAt + o, ORDER)
                             .mul(FloatVector.fromMemorySegment(sp, a, gAt + 2 * hb + o, ORDER)))
@@ -390,25 +390,25 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
             j = h;
         }
         for (; j < h; j++) {
-            long o = bytes(j);
-            put(a, cAt + o, get(a, gAt + hb + o) * get(a, cpAt + o) + get(a, gAt + o) * get(a, gAt + 2 * hb + o));
+            long o = j * 4L;
+            a.set(F, cAt + o, a.get(F, gAt + hb + o) * a.get(F, cpAt + o) + a.get(F, gAt + o) * a.get(F, gAt + 2 * hb + o));
         }
         tanh(a, cellOff, a, tanhCOff, h);
         j = 0;
         for (; j < bound; j += v) {
-            long o = bytes(j);
+            long o = j * 4L;
             FloatVector.fromMemorySegment(sp, a, gAt + 3 * hb + o, ORDER).mul(FloatVector.fromMemorySegment(sp, a, tAt + o, ORDER))
                     .intoMemorySegment(a, hAt + o, ORDER);
         }
         if (j < h && h >= v) {
-            long o = bytes(h - v); // as for c
+            long o = (h - v) * 4L; // as for c
             FloatVector.fromMemorySegment(sp, a, gAt + 3 * hb + o, ORDER).mul(FloatVector.fromMemorySegment(sp, a, tAt + o, ORDER))
                     .intoMemorySegment(a, hAt + o, ORDER);
             j = h;
         }
         for (; j < h; j++) {
-            long o = bytes(j);
-            put(a, hAt + o, get(a, gAt + 3 * hb + o) * get(a, tAt + o));
+            long o = j * 4L;
+            a.set(F, hAt + o, a.get(F, gAt + 3 * hb + o) * a.get(F, tAt + o));
         }
     }
 
@@ -427,11 +427,11 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
         VectorSpecies<Float> sp = species();
         int v = sp.length();
         int bound = h & -v;
-        long hb = bytes(h);
+        long hb = h * 4L;
         FloatVector one = FloatVector.broadcast(sp, 1f);
         int j = 0;
         for (; j < bound; j += v) {
-            long o = bytes(j);
+            long o = j * 4L;
             FloatVector i = FloatVector.fromMemorySegment(sp, a, gAt + o, ORDER);
             FloatVector f = FloatVector.fromMemorySegment(sp, a, gAt + hb + o, ORDER);
             FloatVector g = FloatVector.fromMemorySegment(sp, a, gAt + 2 * hb + o, ORDER);
@@ -448,19 +448,19 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
             dc.mul(f).intoMemorySegment(d, dcAt + o, ORDER);
         }
         for (; j < h; j++) {
-            long o = bytes(j);
-            float i = get(a, gAt + o);
-            float f = get(a, gAt + hb + o);
-            float g = get(a, gAt + 2 * hb + o);
-            float og = get(a, gAt + 3 * hb + o);
-            float tc = get(a, tAt + o);
-            float dh = get(d, dhAt + o);
-            float dc = get(d, dcAt + o) + dh * og * (1f - tc * tc);
-            put(d, dzAt + o, dc * g * i * (1f - i));
-            put(d, dzAt + hb + o, dc * get(a, cpAt + o) * f * (1f - f));
-            put(d, dzAt + 2 * hb + o, dc * i * (1f - g * g));
-            put(d, dzAt + 3 * hb + o, dh * tc * og * (1f - og));
-            put(d, dcAt + o, dc * f);
+            long o = j * 4L;
+            float i = a.get(F, gAt + o);
+            float f = a.get(F, gAt + hb + o);
+            float g = a.get(F, gAt + 2 * hb + o);
+            float og = a.get(F, gAt + 3 * hb + o);
+            float tc = a.get(F, tAt + o);
+            float dh = d.get(F, dhAt + o);
+            float dc = d.get(F, dcAt + o) + dh * og * (1f - tc * tc);
+            d.set(F, dzAt + o, dc * g * i * (1f - i));
+            d.set(F, dzAt + hb + o, dc * a.get(F, cpAt + o) * f * (1f - f));
+            d.set(F, dzAt + 2 * hb + o, dc * i * (1f - g * g));
+            d.set(F, dzAt + 3 * hb + o, dh * tc * og * (1f - og));
+            d.set(F, dcAt + o, dc * f);
         }
     }
 
@@ -483,7 +483,7 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
         FloatVector loss = FloatVector.zero(sp);
         int i = 0;
         for (; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector yv = FloatVector.fromMemorySegment(sp, y, yAt + o, ORDER);
             FloatVector tv = FloatVector.fromMemorySegment(sp, t, tAt + o, ORDER);
             FloatVector grad = FloatVector.fromMemorySegment(sp, dy, dyAt + o, ORDER);
@@ -513,11 +513,11 @@ abstract class SimdElementwise extends SimdProducts implements ElementwiseKernel
         }
         double total = loss.lane(0);
         for (; i < n; i++) {
-            long o = bytes(i);
-            float yi = get(y, yAt + o);
-            float ti = get(t, tAt + o);
+            long o = i * 4L;
+            float yi = y.get(F, yAt + o);
+            float ti = t.get(F, tAt + o);
             total += Math.max(yi, 0f) - yi * ti + VectorMath.log1p(VectorMath.exp(-Math.abs(yi)));
-            put(dy, dyAt + o, get(dy, dyAt + o) + scale * (VectorMath.sigmoid(yi) - ti));
+            dy.set(F, dyAt + o, dy.get(F, dyAt + o) + scale * (VectorMath.sigmoid(yi) - ti));
         }
         return total;
     }

@@ -226,7 +226,7 @@ public abstract sealed class SimdKernels extends SimdMemory implements Kernels
         int i = 0;
         // Same operations in the same order as the scalar reference (the clamp as in clamp()).
         for (; i < bound; i += len) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector gi = FloatVector.fromMemorySegment(sp, g, gAt + o, ORDER).max(-clip).min(clip);
             FloatVector mi = FloatVector.fromMemorySegment(sp, m, mAt + o, ORDER).mul(beta1).add(gi.mul(c1));
             FloatVector vi = FloatVector.fromMemorySegment(sp, v, vAt + o, ORDER).mul(beta2).add(gi.mul(c2).mul(gi));
@@ -236,13 +236,13 @@ public abstract sealed class SimdKernels extends SimdMemory implements Kernels
             FloatVector.fromMemorySegment(sp, p, pAt + o, ORDER).sub(step).intoMemorySegment(p, pAt + o, ORDER);
         }
         for (; i < n; i++) {
-            long o = bytes(i);
-            float gi = Math.min(Math.max(get(g, gAt + o), -clip), clip);
-            float mi = beta1 * get(m, mAt + o) + c1 * gi;
-            float vi = beta2 * get(v, vAt + o) + c2 * gi * gi;
-            put(m, mAt + o, mi);
-            put(v, vAt + o, vi);
-            put(p, pAt + o, get(p, pAt + o) - lr * (mi / bc1) / ((float) Math.sqrt(vi / bc2) + eps));
+            long o = i * 4L;
+            float gi = Math.min(Math.max(g.get(F, gAt + o), -clip), clip);
+            float mi = beta1 * m.get(F, mAt + o) + c1 * gi;
+            float vi = beta2 * v.get(F, vAt + o) + c2 * gi * gi;
+            m.set(F, mAt + o, mi);
+            v.set(F, vAt + o, vi);
+            p.set(F, pAt + o, p.get(F, pAt + o) - lr * (mi / bc1) / ((float) Math.sqrt(vi / bc2) + eps));
         }
     }
 
@@ -265,7 +265,7 @@ public abstract sealed class SimdKernels extends SimdMemory implements Kernels
         int bound = n & -v;
         int i = 0;
         for (; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector gi = FloatVector.fromMemorySegment(sp, g, gAt + o, ORDER).max(-clip).min(clip);
             FloatVector ni = FloatVector.fromMemorySegment(sp, sq, sqAt + o, ORDER).mul(decay).add(gi.mul(c).mul(gi));
             FloatVector mi = FloatVector.fromMemorySegment(sp, mean, meanAt + o, ORDER).mul(decay).add(gi.mul(c));
@@ -278,15 +278,15 @@ public abstract sealed class SimdKernels extends SimdMemory implements Kernels
             FloatVector.fromMemorySegment(sp, p, pAt + o, ORDER).add(di).intoMemorySegment(p, pAt + o, ORDER);
         }
         for (; i < n; i++) {
-            long o = bytes(i);
-            float gi = Math.min(Math.max(get(g, gAt + o), -clip), clip);
-            float ni = decay * get(sq, sqAt + o) + c * gi * gi;
-            float mi = decay * get(mean, meanAt + o) + c * gi;
-            float di = momentum * get(delta, deltaAt + o) - lr * gi / (float) Math.sqrt(ni - mi * mi + eps);
-            put(sq, sqAt + o, ni);
-            put(mean, meanAt + o, mi);
-            put(delta, deltaAt + o, di);
-            put(p, pAt + o, get(p, pAt + o) + di);
+            long o = i * 4L;
+            float gi = Math.min(Math.max(g.get(F, gAt + o), -clip), clip);
+            float ni = decay * sq.get(F, sqAt + o) + c * gi * gi;
+            float mi = decay * mean.get(F, meanAt + o) + c * gi;
+            float di = momentum * delta.get(F, deltaAt + o) - lr * gi / (float) Math.sqrt(ni - mi * mi + eps);
+            sq.set(F, sqAt + o, ni);
+            mean.set(F, meanAt + o, mi);
+            delta.set(F, deltaAt + o, di);
+            p.set(F, pAt + o, p.get(F, pAt + o) + di);
         }
     }
 }

@@ -108,8 +108,8 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         int bound = cols & -v;
         int zeros = ldx & -v;
         FloatVector zero = FloatVector.zero(sp);
-        long ldxb = bytes(ldx);
-        long ldyb = bytes(ldy);
+        long ldxb = ldx * 4L;
+        long ldyb = ldy * 4L;
         // plain offsets, no per-row slices: a slice used in two loops is not always scalar-replaced
         // (ZeroAllocationTest caught one here, 992 KB over its training passes at batch 1)
         for (int r = 0; r < rows; r++) {
@@ -117,20 +117,20 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
             long yr = yAt + r * ldyb;
             int c = 0;
             for (; c < bound; c += v) {
-                long o = bytes(c);
+                long o = c * 4L;
                 FloatVector.fromMemorySegment(sp, y, yr + o, ORDER).add(FloatVector.fromMemorySegment(sp, x, xr + o, ORDER))
                         .intoMemorySegment(y, yr + o, ORDER);
             }
             for (; c < cols; c++) {
-                long o = bytes(c);
-                put(y, yr + o, get(y, yr + o) + get(x, xr + o));
+                long o = c * 4L;
+                y.set(F, yr + o, y.get(F, yr + o) + x.get(F, xr + o));
             }
             c = 0;
             for (; c < zeros; c += v) {
-                zero.intoMemorySegment(x, xr + bytes(c), ORDER);
+                zero.intoMemorySegment(x, xr + c * 4L, ORDER);
             }
             for (; c < ldx; c++) {
-                put(x, xr + bytes(c), 0f);
+                x.set(F, xr + c * 4L, 0f);
             }
         }
     }
@@ -141,19 +141,19 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         int bound = n & -v;
         int i = 0;
         for (; i < bound; i += v) {
-            long o = bytes(i);
+            long o = i * 4L;
             FloatVector.fromMemorySegment(sp, xs, x + o, ORDER).max(-c).min(c).intoMemorySegment(ys, y + o, ORDER);
         }
         if (i < n && n >= v) {
             // the last n mod v floats as the vector that ends at float n: clipping is idempotent, so
             // the floats it repeats get the same bits even in place (see SimdElementwise's last vector)
-            long o = bytes(n - v);
+            long o = (n - v) * 4L;
             FloatVector.fromMemorySegment(sp, xs, x + o, ORDER).max(-c).min(c).intoMemorySegment(ys, y + o, ORDER);
             i = n;
         }
         for (; i < n; i++) {
-            long o = bytes(i);
-            put(ys, y + o, Math.min(Math.max(get(xs, x + o), -c), c));
+            long o = i * 4L;
+            ys.set(F, y + o, Math.min(Math.max(xs.get(F, x + o), -c), c));
         }
     }
 
@@ -168,7 +168,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         long wAt = at(w, wOff, span(rows, ldw, cols));
         long xAt = at(x, xOff, cols);
         long yAt = at(y, yOff, rows);
-        gemvAt(w, wAt, rows, cols, bytes(ldw), x, xAt, y, yAt, accumulate);
+        gemvAt(w, wAt, rows, cols, ldw * 4L, x, xAt, y, yAt, accumulate);
     }
 
     /**
@@ -187,7 +187,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         int r = 0;
         if (v == 16 && bound == cols) {
             for (; r + 16 <= rows; r += 16) {
-                gemvBlock16(ws, wBase + r * ldwb, cols, ldwb, xs, x, ys, y + bytes(r), accumulate);
+                gemvBlock16(ws, wBase + r * ldwb, cols, ldwb, xs, x, ys, y + r * 4L, accumulate);
             }
         }
         for (; r + 4 <= rows; r += 4) {
@@ -199,7 +199,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
             FloatVector a1 = FloatVector.zero(sp);
             FloatVector a2 = FloatVector.zero(sp);
             FloatVector a3 = FloatVector.zero(sp);
-            long end = bytes(bound);
+            long end = bound * 4L;
             long vb = sp.vectorByteSize();
             for (long o = 0; o < end; o += vb) {
                 FloatVector xv = FloatVector.fromMemorySegment(sp, xs, x + o, ORDER);
@@ -244,21 +244,21 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
             float s2 = a2.lane(0);
             float s3 = a3.lane(0);
             for (int c = bound; c < cols; c++) {
-                long o = bytes(c);
-                float xc = get(xs, x + o);
-                s0 += get(ws, w0 + o) * xc;
-                s1 += get(ws, w1 + o) * xc;
-                s2 += get(ws, w2 + o) * xc;
-                s3 += get(ws, w3 + o) * xc;
+                long o = c * 4L;
+                float xc = xs.get(F, x + o);
+                s0 += ws.get(F, w0 + o) * xc;
+                s1 += ws.get(F, w1 + o) * xc;
+                s2 += ws.get(F, w2 + o) * xc;
+                s3 += ws.get(F, w3 + o) * xc;
             }
-            long yo = y + bytes(r);
+            long yo = y + r * 4L;
             putResult(ys, yo, s0, accumulate);
             putResult(ys, yo + Float.BYTES, s1, accumulate);
             putResult(ys, yo + 2 * Float.BYTES, s2, accumulate);
             putResult(ys, yo + 3 * Float.BYTES, s3, accumulate);
         }
         for (; r < rows; r++) {
-            putResult(ys, y + bytes(r), dotAt(ws, wBase + r * ldwb, xs, x, cols), accumulate);
+            putResult(ys, y + r * 4L, dotAt(ws, wBase + r * ldwb, xs, x, cols), accumulate);
         }
     }
 
@@ -320,7 +320,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         FloatVector a13 = a0;
         FloatVector a14 = a0;
         FloatVector a15 = a0;
-        long end = bytes(cols);
+        long end = cols * 4L;
         long vb = sp.vectorByteSize();
         MemorySegment xr = run(xs, x, cols);
         MemorySegment blk = ws.asSlice(w0, 15 * ldwb + end);
@@ -367,7 +367,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
     }
 
     private static void putResult(MemorySegment ys, long o, float s, boolean accumulate) {
-        put(ys, o, accumulate ? get(ys, o) + s : s);
+        ys.set(F, o, accumulate ? ys.get(F, o) + s : s);
     }
 
     @Override
@@ -379,7 +379,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         long wAt = at(w, wOff, span(rows, ldw, cols));
         long dyAt = at(dy, dyOff, rows);
         long dxAt = at(dx, dxOff, cols);
-        gemmTransposedAt(w, wAt, rows, cols, bytes(ldw), dy, dyAt, 0, dx, dxAt, 0, 1);
+        gemmTransposedAt(w, wAt, rows, cols, ldw * 4L, dy, dyAt, 0, dx, dxAt, 0, 1);
     }
 
     @Override
@@ -391,9 +391,9 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         long dwAt = at(dw, dwOff, span(rows, ldw, cols));
         long dyAt = at(dy, dyOff, rows);
         long xAt = at(x, xOff, cols);
-        long ldwb = bytes(ldw);
+        long ldwb = ldw * 4L;
         for (int r = 0; r < rows; r++) {
-            axpyAt(get(dy, dyAt + bytes(r)), x, xAt, dw, dwAt + r * ldwb, cols);
+            axpyAt(dy.get(F, dyAt + r * 4L), x, xAt, dw, dwAt + r * ldwb, cols);
         }
     }
 
@@ -407,9 +407,9 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         long wAt = at(w, wOff, span(rows, ldw, cols));
         long xAt = at(x, xOff, span(batch, ldx, cols));
         long yAt = at(y, yOff, span(batch, ldy, rows));
-        long ldwb = bytes(ldw);
-        long ldxb = bytes(ldx);
-        long ldyb = bytes(ldy);
+        long ldwb = ldw * 4L;
+        long ldxb = ldx * 4L;
+        long ldyb = ldy * 4L;
         int b = 0;
         for (; b + 4 <= batch; b += 4) {
             gemmBlock4(w, wAt, rows, cols, ldwb, x, xAt + b * ldxb, ldxb, y, yAt + b * ldyb, ldyb, accumulate);
@@ -444,7 +444,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
             FloatVector b1 = FloatVector.zero(sp);
             FloatVector b2 = FloatVector.zero(sp);
             FloatVector b3 = FloatVector.zero(sp);
-            long end = bytes(bound);
+            long end = bound * 4L;
             long step = sp.vectorByteSize();
             for (long o = 0; o < end; o += step) {
                 FloatVector va = FloatVector.fromMemorySegment(sp, ws, wa + o, ORDER);
@@ -516,13 +516,13 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
             float sb2 = b2.lane(0);
             float sb3 = b3.lane(0);
             for (int c = bound; c < cols; c++) {
-                long o = bytes(c);
-                float wac = get(ws, wa + o);
-                float wbc = get(ws, wb + o);
-                float c0 = get(xs, x0 + o);
-                float c1 = get(xs, x1 + o);
-                float c2 = get(xs, x2 + o);
-                float c3 = get(xs, x3 + o);
+                long o = c * 4L;
+                float wac = ws.get(F, wa + o);
+                float wbc = ws.get(F, wb + o);
+                float c0 = xs.get(F, x0 + o);
+                float c1 = xs.get(F, x1 + o);
+                float c2 = xs.get(F, x2 + o);
+                float c3 = xs.get(F, x3 + o);
                 sa0 += wac * c0;
                 sa1 += wac * c1;
                 sa2 += wac * c2;
@@ -532,7 +532,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
                 sb2 += wbc * c2;
                 sb3 += wbc * c3;
             }
-            long yo = y0 + bytes(r);
+            long yo = y0 + r * 4L;
             putResult(ys, yo, sa0, accumulate);
             putResult(ys, yo + Float.BYTES, sb0, accumulate);
             putResult(ys, yo + ldyb, sa1, accumulate);
@@ -544,7 +544,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         }
         if (r < rows) {
             long wa = wBase + r * ldwb;
-            long yo = y0 + bytes(r);
+            long yo = y0 + r * 4L;
             putResult(ys, yo, dotAt(ws, wa, xs, x0, cols), accumulate);
             putResult(ys, yo + ldyb, dotAt(ws, wa, xs, x1, cols), accumulate);
             putResult(ys, yo + 2 * ldyb, dotAt(ws, wa, xs, x2, cols), accumulate);
@@ -562,7 +562,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         long wAt = at(w, wOff, span(rows, ldw, cols));
         long dyAt = at(dy, dyOff, span(batch, lddy, rows));
         long dxAt = at(dx, dxOff, span(batch, lddx, cols));
-        gemmTransposedAt(w, wAt, rows, cols, bytes(ldw), dy, dyAt, bytes(lddy), dx, dxAt, bytes(lddx), batch);
+        gemmTransposedAt(w, wAt, rows, cols, ldw * 4L, dy, dyAt, lddy * 4L, dx, dxAt, lddx * 4L, batch);
     }
 
     /**
@@ -588,10 +588,10 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
             long dx = dx0 + b * lddxb;
             int c = 0;
             for (; c + 3 * v <= full; c += 3 * v) {
-                tile4x3(ws, wBase + bytes(c), rows, ldwb, dys, dy, lddyb, dxs, dx + bytes(c), lddxb, v);
+                tile4x3(ws, wBase + c * 4L, rows, ldwb, dys, dy, lddyb, dxs, dx + c * 4L, lddxb, v);
             }
             for (; c < full; c += v) {
-                tile4x1(ws, wBase + bytes(c), rows, ldwb, dys, dy, lddyb, dxs, dx + bytes(c), lddxb);
+                tile4x1(ws, wBase + c * 4L, rows, ldwb, dys, dy, lddyb, dxs, dx + c * 4L, lddxb);
             }
             if (full < cols) {
                 for (int b4 = 0; b4 < 4; b4++) {
@@ -605,7 +605,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
             long dx = dx0 + b * lddxb;
             int c = 0;
             for (; c + 4 * v <= full; c += 4 * v) {
-                tile2x4(ws, wBase + bytes(c), rows, ldwb, dys, dy, lddyb, dxs, dx + bytes(c), lddxb, v);
+                tile2x4(ws, wBase + c * 4L, rows, ldwb, dys, dy, lddyb, dxs, dx + c * 4L, lddxb, v);
             }
             rowRest(ws, wBase, c, full, cols, rows, ldwb, dys, dy, dxs, dx, v);
             rowRest(ws, wBase, c, full, cols, rows, ldwb, dys, dy + lddyb, dxs, dx + lddxb, v);
@@ -618,11 +618,11 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
                 if (full - c == 5 * v) {
                     // four vectors and one left: one pass of five, where the lone vector's pass would
                     // wait on each fused multiply-add (the copy task's LSTM: 9 vectors as 4 + 5)
-                    tile1x5(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
+                    tile1x5(ws, wBase + c * 4L, rows, ldwb, dys, dy, dxs, dx + c * 4L, v);
                     c += 5 * v;
                     break;
                 }
-                tile1x4(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
+                tile1x4(ws, wBase + c * 4L, rows, ldwb, dys, dy, dxs, dx + c * 4L, v);
             }
             rowRest(ws, wBase, c, full, cols, rows, ldwb, dys, dy, dxs, dx, v);
         }
@@ -635,11 +635,11 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
     private void rowRest(MemorySegment ws, long wBase, int c, int full, int cols, int rows, long ldwb,
                          MemorySegment dys, long dy, MemorySegment dxs, long dx, int v) {
         if (c + 3 * v <= full) {
-            tile1x3(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
+            tile1x3(ws, wBase + c * 4L, rows, ldwb, dys, dy, dxs, dx + c * 4L, v);
         } else if (c + 2 * v <= full) {
-            tile1x2(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c), v);
+            tile1x2(ws, wBase + c * 4L, rows, ldwb, dys, dy, dxs, dx + c * 4L, v);
         } else if (c < full) {
-            tile1x1(ws, wBase + bytes(c), rows, ldwb, dys, dy, dxs, dx + bytes(c));
+            tile1x1(ws, wBase + c * 4L, rows, ldwb, dys, dy, dxs, dx + c * 4L);
         }
         if (full < cols) {
             columnTail(ws, wBase, full, cols, rows, ldwb, dys, dy, dxs, dx);
@@ -653,7 +653,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
     private void tile2x4(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy, long lddyb,
                          MemorySegment dxs, long dx, long lddxb, int v) {
         VectorSpecies<Float> sp = species();
-        long vb = bytes(v);
+        long vb = v * 4L;
         long dx1 = dx + lddxb;
         FloatVector a00 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
         FloatVector a01 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
@@ -663,12 +663,12 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         FloatVector a11 = FloatVector.fromMemorySegment(sp, dxs, dx1 + vb, ORDER);
         FloatVector a12 = FloatVector.fromMemorySegment(sp, dxs, dx1 + 2 * vb, ORDER);
         FloatVector a13 = FloatVector.fromMemorySegment(sp, dxs, dx1 + 3 * vb, ORDER);
-        MemorySegment g0s = dys.asSlice(dy, bytes(rows));
-        MemorySegment g1s = dys.asSlice(dy + lddyb, bytes(rows));
+        MemorySegment g0s = dys.asSlice(dy, rows * 4L);
+        MemorySegment g1s = dys.asSlice(dy + lddyb, rows * 4L);
         for (int r = 0; r < rows; r++) {
             MemorySegment row = ws.asSlice(w + r * ldwb, 4 * vb);
-            FloatVector g0 = FloatVector.broadcast(sp, get(g0s, bytes(r)));
-            FloatVector g1 = FloatVector.broadcast(sp, get(g1s, bytes(r)));
+            FloatVector g0 = FloatVector.broadcast(sp, g0s.get(F, r * 4L));
+            FloatVector g1 = FloatVector.broadcast(sp, g1s.get(F, r * 4L));
             FloatVector w0 = FloatVector.fromMemorySegment(sp, row, 0, ORDER);
             FloatVector w1 = FloatVector.fromMemorySegment(sp, row, vb, ORDER);
             FloatVector w2 = FloatVector.fromMemorySegment(sp, row, 2 * vb, ORDER);
@@ -706,22 +706,22 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         int full = cols & -v;
         long ldwb = 2L * ldw;
         for (int b = 0; b < batch; b++) {
-            long dyb = dyAt + b * bytes(lddy);
-            long dxb = dxAt + b * bytes(lddx);
+            long dyb = dyAt + b * lddy * 4L;
+            long dxb = dxAt + b * lddx * 4L;
             int c = 0;
             for (; c + 4 * v <= full; c += 4 * v) {
-                compactTile4(w, wAt + 2L * c, rows, ldwb, dy, dyb, dx, dxb + bytes(c), v);
+                compactTile4(w, wAt + 2L * c, rows, ldwb, dy, dyb, dx, dxb + c * 4L, v);
             }
             for (; c < full; c += v) {
-                compactTile1(w, wAt + 2L * c, rows, ldwb, dy, dyb, dx, dxb + bytes(c));
+                compactTile1(w, wAt + 2L * c, rows, ldwb, dy, dyb, dx, dxb + c * 4L);
             }
             for (; c < cols; c++) {
-                float acc = get(dx, dxb + bytes(c));
+                float acc = dx.get(F, dxb + c * 4L);
                 for (int r = 0; r < rows; r++) {
-                    acc = Math.fma(Bf16.toFloat(w.get(Bf16.LAYOUT, wAt + r * ldwb + 2L * c)), get(dy, dyb + bytes(r)),
+                    acc = Math.fma(Bf16.toFloat(w.get(Bf16.LAYOUT, wAt + r * ldwb + 2L * c)), dy.get(F, dyb + r * 4L),
                             acc);
                 }
-                put(dx, dxb + bytes(c), acc);
+                dx.set(F, dxb + c * 4L, acc);
             }
         }
     }
@@ -736,7 +736,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         VectorSpecies<Float> sp = species();
         VectorSpecies<Short> hs = halfSpecies();
         VectorSpecies<Integer> is = intSpecies();
-        long vb = bytes(v);
+        long vb = v * 4L;
         long hb = 2L * v;
         FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
         FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
@@ -744,7 +744,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         FloatVector a3 = FloatVector.fromMemorySegment(sp, dxs, dx + 3 * vb, ORDER);
         for (int r = 0; r < rows; r++) {
             long wr = w + r * ldwb;
-            FloatVector g = FloatVector.broadcast(sp, get(dys, dy + bytes(r)));
+            FloatVector g = FloatVector.broadcast(sp, dys.get(F, dy + r * 4L));
             a0 = ((IntVector) ShortVector.fromMemorySegment(hs, ws, wr, ORDER).convertShape(VectorOperators.S2I, is, 0))
                     .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(g, a0);
             a1 = ((IntVector) ShortVector.fromMemorySegment(hs, ws, wr + hb, ORDER).convertShape(VectorOperators.S2I, is,
@@ -770,7 +770,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         for (int r = 0; r < rows; r++) {
             a0 = ((IntVector) ShortVector.fromMemorySegment(hs, ws, w + r * ldwb, ORDER).convertShape(VectorOperators.S2I,
                     is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(FloatVector.broadcast(sp, get(dys, dy + bytes(r))), a0);
+                    .fma(FloatVector.broadcast(sp, dys.get(F, dy + r * 4L)), a0);
         }
         a0.intoMemorySegment(dxs, dx, ORDER);
     }
@@ -783,8 +783,8 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
     private void tile4x3(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy, long lddyb,
                          MemorySegment dxs, long dx, long lddxb, int v) {
         VectorSpecies<Float> sp = species();
-        long vb = bytes(v);
-        long rb = bytes(rows);
+        long vb = v * 4L;
+        long rb = rows * 4L;
         MemorySegment g0s = dys.asSlice(dy, rb);
         MemorySegment g1s = dys.asSlice(dy + lddyb, rb);
         MemorySegment g2s = dys.asSlice(dy + 2 * lddyb, rb);
@@ -806,24 +806,24 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         FloatVector a31 = FloatVector.fromMemorySegment(sp, out3, vb, ORDER);
         FloatVector a32 = FloatVector.fromMemorySegment(sp, out3, 2 * vb, ORDER);
         for (int r = 0; r < rows; r++) {
-            long g = bytes(r);
+            long g = r * 4L;
             MemorySegment row = ws.asSlice(w + r * ldwb, 3 * vb);
             FloatVector w0 = FloatVector.fromMemorySegment(sp, row, 0, ORDER);
             FloatVector w1 = FloatVector.fromMemorySegment(sp, row, vb, ORDER);
             FloatVector w2 = FloatVector.fromMemorySegment(sp, row, 2 * vb, ORDER);
-            FloatVector g0 = FloatVector.broadcast(sp, get(g0s, g));
+            FloatVector g0 = FloatVector.broadcast(sp, g0s.get(F, g));
             a00 = w0.fma(g0, a00);
             a01 = w1.fma(g0, a01);
             a02 = w2.fma(g0, a02);
-            FloatVector g1 = FloatVector.broadcast(sp, get(g1s, g));
+            FloatVector g1 = FloatVector.broadcast(sp, g1s.get(F, g));
             a10 = w0.fma(g1, a10);
             a11 = w1.fma(g1, a11);
             a12 = w2.fma(g1, a12);
-            FloatVector g2 = FloatVector.broadcast(sp, get(g2s, g));
+            FloatVector g2 = FloatVector.broadcast(sp, g2s.get(F, g));
             a20 = w0.fma(g2, a20);
             a21 = w1.fma(g2, a21);
             a22 = w2.fma(g2, a22);
-            FloatVector g3 = FloatVector.broadcast(sp, get(g3s, g));
+            FloatVector g3 = FloatVector.broadcast(sp, g3s.get(F, g));
             a30 = w0.fma(g3, a30);
             a31 = w1.fma(g3, a31);
             a32 = w2.fma(g3, a32);
@@ -850,12 +850,12 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
     private static void columnTail(MemorySegment ws, long wBase, int from, int cols, int rows, long ldwb,
                                    MemorySegment dys, long dy, MemorySegment dxs, long dx) {
         for (int c = from; c < cols; c++) {
-            long o = bytes(c);
-            float acc = get(dxs, dx + o);
+            long o = c * 4L;
+            float acc = dxs.get(F, dx + o);
             for (int r = 0; r < rows; r++) {
-                acc = Math.fma(get(ws, wBase + r * ldwb + o), get(dys, dy + bytes(r)), acc);
+                acc = Math.fma(ws.get(F, wBase + r * ldwb + o), dys.get(F, dy + r * 4L), acc);
             }
-            put(dxs, dx + o, acc);
+            dxs.set(F, dx + o, acc);
         }
     }
 
@@ -870,18 +870,18 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx1, ORDER);
         FloatVector a2 = FloatVector.fromMemorySegment(sp, dxs, dx2, ORDER);
         FloatVector a3 = FloatVector.fromMemorySegment(sp, dxs, dx3, ORDER);
-        long rb = bytes(rows);
+        long rb = rows * 4L;
         MemorySegment g0s = dys.asSlice(dy, rb);
         MemorySegment g1s = dys.asSlice(dy + lddyb, rb);
         MemorySegment g2s = dys.asSlice(dy + 2 * lddyb, rb);
         MemorySegment g3s = dys.asSlice(dy + 3 * lddyb, rb);
         for (int r = 0; r < rows; r++) {
-            long g = bytes(r);
+            long g = r * 4L;
             FloatVector wv = FloatVector.fromMemorySegment(sp, ws, w + r * ldwb, ORDER);
-            a0 = wv.fma(FloatVector.broadcast(sp, get(g0s, g)), a0);
-            a1 = wv.fma(FloatVector.broadcast(sp, get(g1s, g)), a1);
-            a2 = wv.fma(FloatVector.broadcast(sp, get(g2s, g)), a2);
-            a3 = wv.fma(FloatVector.broadcast(sp, get(g3s, g)), a3);
+            a0 = wv.fma(FloatVector.broadcast(sp, g0s.get(F, g)), a0);
+            a1 = wv.fma(FloatVector.broadcast(sp, g1s.get(F, g)), a1);
+            a2 = wv.fma(FloatVector.broadcast(sp, g2s.get(F, g)), a2);
+            a3 = wv.fma(FloatVector.broadcast(sp, g3s.get(F, g)), a3);
         }
         a0.intoMemorySegment(dxs, dx, ORDER);
         a1.intoMemorySegment(dxs, dx1, ORDER);
@@ -893,15 +893,15 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
     private void tile1x4(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy,
                          MemorySegment dxs, long dx, int v) {
         VectorSpecies<Float> sp = species();
-        long vb = bytes(v);
+        long vb = v * 4L;
         FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
         FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
         FloatVector a2 = FloatVector.fromMemorySegment(sp, dxs, dx + 2 * vb, ORDER);
         FloatVector a3 = FloatVector.fromMemorySegment(sp, dxs, dx + 3 * vb, ORDER);
-        MemorySegment gs = dys.asSlice(dy, bytes(rows));
+        MemorySegment gs = dys.asSlice(dy, rows * 4L);
         for (int r = 0; r < rows; r++) {
             MemorySegment row = ws.asSlice(w + r * ldwb, 4 * vb);
-            FloatVector g = FloatVector.broadcast(sp, get(gs, bytes(r)));
+            FloatVector g = FloatVector.broadcast(sp, gs.get(F, r * 4L));
             a0 = FloatVector.fromMemorySegment(sp, row, 0, ORDER).fma(g, a0);
             a1 = FloatVector.fromMemorySegment(sp, row, vb, ORDER).fma(g, a1);
             a2 = FloatVector.fromMemorySegment(sp, row, 2 * vb, ORDER).fma(g, a2);
@@ -917,16 +917,16 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
     private void tile1x5(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy,
                          MemorySegment dxs, long dx, int v) {
         VectorSpecies<Float> sp = species();
-        long vb = bytes(v);
+        long vb = v * 4L;
         FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
         FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
         FloatVector a2 = FloatVector.fromMemorySegment(sp, dxs, dx + 2 * vb, ORDER);
         FloatVector a3 = FloatVector.fromMemorySegment(sp, dxs, dx + 3 * vb, ORDER);
         FloatVector a4 = FloatVector.fromMemorySegment(sp, dxs, dx + 4 * vb, ORDER);
-        MemorySegment gs = dys.asSlice(dy, bytes(rows));
+        MemorySegment gs = dys.asSlice(dy, rows * 4L);
         for (int r = 0; r < rows; r++) {
             MemorySegment row = ws.asSlice(w + r * ldwb, 5 * vb);
-            FloatVector g = FloatVector.broadcast(sp, get(gs, bytes(r)));
+            FloatVector g = FloatVector.broadcast(sp, gs.get(F, r * 4L));
             a0 = FloatVector.fromMemorySegment(sp, row, 0, ORDER).fma(g, a0);
             a1 = FloatVector.fromMemorySegment(sp, row, vb, ORDER).fma(g, a1);
             a2 = FloatVector.fromMemorySegment(sp, row, 2 * vb, ORDER).fma(g, a2);
@@ -944,14 +944,14 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
     private void tile1x3(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy,
                          MemorySegment dxs, long dx, int v) {
         VectorSpecies<Float> sp = species();
-        long vb = bytes(v);
+        long vb = v * 4L;
         FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
         FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
         FloatVector a2 = FloatVector.fromMemorySegment(sp, dxs, dx + 2 * vb, ORDER);
-        MemorySegment gs = dys.asSlice(dy, bytes(rows));
+        MemorySegment gs = dys.asSlice(dy, rows * 4L);
         for (int r = 0; r < rows; r++) {
             MemorySegment row = ws.asSlice(w + r * ldwb, 3 * vb);
-            FloatVector g = FloatVector.broadcast(sp, get(gs, bytes(r)));
+            FloatVector g = FloatVector.broadcast(sp, gs.get(F, r * 4L));
             a0 = FloatVector.fromMemorySegment(sp, row, 0, ORDER).fma(g, a0);
             a1 = FloatVector.fromMemorySegment(sp, row, vb, ORDER).fma(g, a1);
             a2 = FloatVector.fromMemorySegment(sp, row, 2 * vb, ORDER).fma(g, a2);
@@ -965,13 +965,13 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
     private void tile1x2(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy,
                          MemorySegment dxs, long dx, int v) {
         VectorSpecies<Float> sp = species();
-        long vb = bytes(v);
+        long vb = v * 4L;
         FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
         FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
-        MemorySegment gs = dys.asSlice(dy, bytes(rows));
+        MemorySegment gs = dys.asSlice(dy, rows * 4L);
         for (int r = 0; r < rows; r++) {
             MemorySegment row = ws.asSlice(w + r * ldwb, 2 * vb);
-            FloatVector g = FloatVector.broadcast(sp, get(gs, bytes(r)));
+            FloatVector g = FloatVector.broadcast(sp, gs.get(F, r * 4L));
             a0 = FloatVector.fromMemorySegment(sp, row, 0, ORDER).fma(g, a0);
             a1 = FloatVector.fromMemorySegment(sp, row, vb, ORDER).fma(g, a1);
         }
@@ -984,10 +984,10 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
                          MemorySegment dxs, long dx) {
         VectorSpecies<Float> sp = species();
         FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
-        MemorySegment gs = dys.asSlice(dy, bytes(rows));
+        MemorySegment gs = dys.asSlice(dy, rows * 4L);
         for (int r = 0; r < rows; r++) {
             a0 = FloatVector.fromMemorySegment(sp, ws, w + r * ldwb, ORDER)
-                    .fma(FloatVector.broadcast(sp, get(gs, bytes(r))), a0);
+                    .fma(FloatVector.broadcast(sp, gs.get(F, r * 4L)), a0);
         }
         a0.intoMemorySegment(dxs, dx, ORDER);
     }
@@ -1002,7 +1002,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         long dwAt = at(dw, dwOff, span(rows, ldw, cols));
         long dyAt = at(dy, dyOff, span(batch, lddy, rows));
         long xAt = at(x, xOff, span(batch, ldx, cols));
-        rankK(dw, dwAt, rows, cols, bytes(ldw), dy, dyAt, bytes(lddy), x, xAt, bytes(ldx), 0, 1, null, 0, batch);
+        rankK(dw, dwAt, rows, cols, ldw * 4L, dy, dyAt, lddy * 4L, x, xAt, ldx * 4L, 0, 1, null, 0, batch);
     }
 
     /**
@@ -1032,8 +1032,8 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
                 at(x, xOff + i * stepStride, span(k, ld, cols));
             }
         }
-        long ldb = bytes(ld);
-        rankK(dw, dwAt, rows, cols, bytes(ldw), dy, dyOff * Float.BYTES, ldb, x, xOff * Float.BYTES, ldb,
+        long ldb = ld * 4L;
+        rankK(dw, dwAt, rows, cols, ldw * 4L, dy, dyOff * Float.BYTES, ldb, x, xOff * Float.BYTES, ldb,
                 stepStride * Float.BYTES, steps, active, from, 0);
     }
 
@@ -1055,40 +1055,40 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         int r = 0;
         for (; r + 4 <= rows; r += 4) {
             long w = dwAt + r * ldwb;
-            long g = dyAt + bytes(r);
+            long g = dyAt + r * 4L;
             int c = 0;
             for (; c + 3 * v <= full; c += 3 * v) {
-                rankTile4x3(dw, w + bytes(c), ldwb, dy, g, lddyb, x, xAt + bytes(c), ldxb, stepb, steps, active,
+                rankTile4x3(dw, w + c * 4L, ldwb, dy, g, lddyb, x, xAt + c * 4L, ldxb, stepb, steps, active,
                         from, batch, v);
             }
             for (; c + 2 * v <= full; c += 2 * v) {
-                rankTile4x2(dw, w + bytes(c), ldwb, dy, g, lddyb, x, xAt + bytes(c), ldxb, stepb, steps, active,
+                rankTile4x2(dw, w + c * 4L, ldwb, dy, g, lddyb, x, xAt + c * 4L, ldxb, stepb, steps, active,
                         from, batch, v);
             }
             for (; c < full; c += v) {
-                rankTile4x1(dw, w + bytes(c), ldwb, dy, g, lddyb, x, xAt + bytes(c), ldxb, stepb, steps, active,
+                rankTile4x1(dw, w + c * 4L, ldwb, dy, g, lddyb, x, xAt + c * 4L, ldxb, stepb, steps, active,
                         from, batch);
             }
             for (int k = 0; k < 4; k++) {
-                rankTail(dw, w + k * ldwb, full, cols, dy, g + bytes(k), lddyb, x, xAt, ldxb, stepb, steps, active,
+                rankTail(dw, w + k * ldwb, full, cols, dy, g + k * 4L, lddyb, x, xAt, ldxb, stepb, steps, active,
                         from, batch);
             }
         }
         for (; r < rows; r++) {
             long w = dwAt + r * ldwb;
-            long g = dyAt + bytes(r);
+            long g = dyAt + r * 4L;
             rankTail(dw, w, full, cols, dy, g, lddyb, x, xAt, ldxb, stepb, steps, active, from, batch);
             for (int c = 0; c < full; c += v) {
-                FloatVector a0 = FloatVector.fromMemorySegment(sp, dw, w + bytes(c), ORDER);
+                FloatVector a0 = FloatVector.fromMemorySegment(sp, dw, w + c * 4L, ORDER);
                 for (int s = steps - 1; s >= 0; s--) {
                     long dys = g + s * stepb;
-                    long xs = xAt + s * stepb + bytes(c);
+                    long xs = xAt + s * stepb + c * 4L;
                     for (int b = 0, k = active == null ? batch : active[from + s]; b < k; b++) {
                         a0 = FloatVector.fromMemorySegment(sp, x, xs + b * ldxb, ORDER)
-                                .fma(FloatVector.broadcast(sp, get(dy, dys + b * lddyb)), a0);
+                                .fma(FloatVector.broadcast(sp, dy.get(F, dys + b * lddyb)), a0);
                     }
                 }
-                a0.intoMemorySegment(dw, w + bytes(c), ORDER);
+                a0.intoMemorySegment(dw, w + c * 4L, ORDER);
             }
         }
     }
@@ -1102,7 +1102,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
                              MemorySegment x, long xc, long ldxb, long stepb, int steps, int[] active, int from,
                              int batch, int v) {
         VectorSpecies<Float> sp = species();
-        long vb = bytes(v);
+        long vb = v * 4L;
         long w1 = w + ldwb;
         long w2 = w1 + ldwb;
         long w3 = w2 + ldwb;
@@ -1127,19 +1127,19 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
                 FloatVector x0 = FloatVector.fromMemorySegment(sp, xb, 0, ORDER);
                 FloatVector x1 = FloatVector.fromMemorySegment(sp, xb, vb, ORDER);
                 FloatVector x2 = FloatVector.fromMemorySegment(sp, xb, 2 * vb, ORDER);
-                FloatVector d0 = FloatVector.broadcast(sp, get(dyb, 0));
+                FloatVector d0 = FloatVector.broadcast(sp, dyb.get(F, 0));
                 a00 = x0.fma(d0, a00);
                 a01 = x1.fma(d0, a01);
                 a02 = x2.fma(d0, a02);
-                FloatVector d1 = FloatVector.broadcast(sp, get(dyb, Float.BYTES));
+                FloatVector d1 = FloatVector.broadcast(sp, dyb.get(F, Float.BYTES));
                 a10 = x0.fma(d1, a10);
                 a11 = x1.fma(d1, a11);
                 a12 = x2.fma(d1, a12);
-                FloatVector d2 = FloatVector.broadcast(sp, get(dyb, 2 * Float.BYTES));
+                FloatVector d2 = FloatVector.broadcast(sp, dyb.get(F, 2 * Float.BYTES));
                 a20 = x0.fma(d2, a20);
                 a21 = x1.fma(d2, a21);
                 a22 = x2.fma(d2, a22);
-                FloatVector d3 = FloatVector.broadcast(sp, get(dyb, 3 * Float.BYTES));
+                FloatVector d3 = FloatVector.broadcast(sp, dyb.get(F, 3 * Float.BYTES));
                 a30 = x0.fma(d3, a30);
                 a31 = x1.fma(d3, a31);
                 a32 = x2.fma(d3, a32);
@@ -1164,7 +1164,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
                              MemorySegment x, long xc, long ldxb, long stepb, int steps, int[] active, int from,
                              int batch, int v) {
         VectorSpecies<Float> sp = species();
-        long vb = bytes(v);
+        long vb = v * 4L;
         long w1 = w + ldwb;
         long w2 = w1 + ldwb;
         long w3 = w2 + ldwb;
@@ -1185,16 +1185,16 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
                 MemorySegment xb = x.asSlice(xs + b * ldxb, 2 * vb);
                 FloatVector x0 = FloatVector.fromMemorySegment(sp, xb, 0, ORDER);
                 FloatVector x1 = FloatVector.fromMemorySegment(sp, xb, vb, ORDER);
-                FloatVector d0 = FloatVector.broadcast(sp, get(dyb, 0));
+                FloatVector d0 = FloatVector.broadcast(sp, dyb.get(F, 0));
                 a00 = x0.fma(d0, a00);
                 a01 = x1.fma(d0, a01);
-                FloatVector d1 = FloatVector.broadcast(sp, get(dyb, Float.BYTES));
+                FloatVector d1 = FloatVector.broadcast(sp, dyb.get(F, Float.BYTES));
                 a10 = x0.fma(d1, a10);
                 a11 = x1.fma(d1, a11);
-                FloatVector d2 = FloatVector.broadcast(sp, get(dyb, 2 * Float.BYTES));
+                FloatVector d2 = FloatVector.broadcast(sp, dyb.get(F, 2 * Float.BYTES));
                 a20 = x0.fma(d2, a20);
                 a21 = x1.fma(d2, a21);
-                FloatVector d3 = FloatVector.broadcast(sp, get(dyb, 3 * Float.BYTES));
+                FloatVector d3 = FloatVector.broadcast(sp, dyb.get(F, 3 * Float.BYTES));
                 a30 = x0.fma(d3, a30);
                 a31 = x1.fma(d3, a31);
             }
@@ -1217,16 +1217,16 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
                                  MemorySegment x, long xAt, long ldxb, long stepb, int steps, int[] active,
                                  int first, int batch) {
         for (int c = from; c < cols; c++) {
-            long o = bytes(c);
-            float acc = get(dw, w + o);
+            long o = c * 4L;
+            float acc = dw.get(F, w + o);
             for (int s = steps - 1; s >= 0; s--) {
                 long dys = g + s * stepb;
                 long xs = xAt + s * stepb + o;
                 for (int b = 0, k = active == null ? batch : active[first + s]; b < k; b++) {
-                    acc = Math.fma(get(x, xs + b * ldxb), get(dy, dys + b * lddyb), acc);
+                    acc = Math.fma(x.get(F, xs + b * ldxb), dy.get(F, dys + b * lddyb), acc);
                 }
             }
-            put(dw, w + o, acc);
+            dw.set(F, w + o, acc);
         }
     }
 
@@ -1248,10 +1248,10 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
             for (int b = 0, k = active == null ? batch : active[from + s]; b < k; b++) {
                 MemorySegment dyb = dy.asSlice(dys + b * lddyb, 4 * Float.BYTES);
                 FloatVector xv = FloatVector.fromMemorySegment(sp, x, xs + b * ldxb, ORDER);
-                a0 = xv.fma(FloatVector.broadcast(sp, get(dyb, 0)), a0);
-                a1 = xv.fma(FloatVector.broadcast(sp, get(dyb, Float.BYTES)), a1);
-                a2 = xv.fma(FloatVector.broadcast(sp, get(dyb, 2 * Float.BYTES)), a2);
-                a3 = xv.fma(FloatVector.broadcast(sp, get(dyb, 3 * Float.BYTES)), a3);
+                a0 = xv.fma(FloatVector.broadcast(sp, dyb.get(F, 0)), a0);
+                a1 = xv.fma(FloatVector.broadcast(sp, dyb.get(F, Float.BYTES)), a1);
+                a2 = xv.fma(FloatVector.broadcast(sp, dyb.get(F, 2 * Float.BYTES)), a2);
+                a3 = xv.fma(FloatVector.broadcast(sp, dyb.get(F, 3 * Float.BYTES)), a3);
             }
         }
         a0.intoMemorySegment(dw, w, ORDER);
