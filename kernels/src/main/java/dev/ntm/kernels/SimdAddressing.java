@@ -559,30 +559,13 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
 
     @Override
     public void sharpen(MemorySegment ws, long wsOff, float gamma, MemorySegment w, long wOff, int n) {
-        VectorSpecies<Float> sp = species();
         if (n <= 0) {
             return;
         }
         long wsAt = at(ws, wsOff, n);
         long wAt = at(w, wOff, n);
-        int v = sp.length();
-        int bound = n & -v;
-        float baseMax = max(ws, wsAt, n) + SHARPEN_EPS;
-        // slices for the one loop below only: passed to no call (see run)
-        MemorySegment wsR = run(ws, wsAt, n);
-        MemorySegment wR = run(w, wAt, n);
         // w[i] ~ (base[i] / baseMax)^gamma = exp(gamma log q[i]), as in ScalarKernels
-        int i = 0;
-        for (; i < bound; i += v) {
-            long o = i * 4L;
-            FloatVector.fromMemorySegment(sp, wsR, o, ORDER).add(SHARPEN_EPS).div(baseMax)
-                    .intoMemorySegment(wR, o, ORDER);
-        }
-        for (; i < n; i++) {
-            long o = i * 4L;
-            w.set(F, wAt + o, (ws.get(F, wsAt + o) + SHARPEN_EPS) / baseMax);
-        }
-        logRun(w, wAt, n, false);
+        logRelativeBase(ws, wsAt, w, wAt, n);
         float sum = expShifted(w, wAt, gamma, 0f, w, wAt, n);
         scaleInto(1f / sum, w, wAt, w, wAt, n);
     }
@@ -602,24 +585,13 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
         // s = s0 + r and z[i] = w[i] ((dw[i] - s0) - r), as in ScalarKernels
         float s0 = dotAt(w, wAt, dw, dwAt, n);
         float r = centredDot(w, wAt, dw, dwAt, s0, n);
-        float baseMax = max(ws, wsAt, n) + SHARPEN_EPS;
         int v = sp.length();
         int bound = n & -v;
-        // dws holds log(base / baseMax) first: one loop of logarithms (see logRun), then the pass
-        // that reads them and writes the gradient in their place
+        // dws holds log q first (the logarithms as one loop), then the gradient in its place
+        logRelativeBase(ws, wsAt, dws, dwsAt, n);
+        FloatVector dgamma = FloatVector.zero(sp);
         int i = 0;
         for (; i < bound; i += v) {
-            long o = i * 4L;
-            FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS).div(baseMax)
-                    .intoMemorySegment(dws, dwsAt + o, ORDER);
-        }
-        for (; i < n; i++) {
-            long o = i * 4L;
-            dws.set(F, dwsAt + o, (ws.get(F, wsAt + o) + SHARPEN_EPS) / baseMax);
-        }
-        logRun(dws, dwsAt, n, false);
-        FloatVector dgamma = FloatVector.zero(sp);
-        for (i = 0; i < bound; i += v) {
             long o = i * 4L;
             FloatVector base = FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS);
             FloatVector z = FloatVector.fromMemorySegment(sp, w, wAt + o, ORDER)
@@ -650,6 +622,28 @@ abstract class SimdAddressing extends SimdElementwise implements AddressingKerne
             dws.set(F, dwsAt + o, 0f + gamma * z / base);
         }
         return dg;
+    }
+
+    /**
+     * {@code out[i] = log q[i]}, {@code q[i] = (ws[i] + eps) / max_j (ws[j] + eps)}: the sharpening's
+     * logarithms, forward and backward; the quotients, then one loop of logarithms ({@link #logRun}).
+     */
+    private void logRelativeBase(MemorySegment ws, long wsAt, MemorySegment out, long outAt, int n) {
+        VectorSpecies<Float> sp = species();
+        int v = sp.length();
+        int bound = n & -v;
+        float baseMax = scaledMax(ws, wsAt, 1f, n) + SHARPEN_EPS;
+        int i = 0;
+        for (; i < bound; i += v) {
+            long o = i * 4L;
+            FloatVector.fromMemorySegment(sp, ws, wsAt + o, ORDER).add(SHARPEN_EPS).div(baseMax)
+                    .intoMemorySegment(out, outAt + o, ORDER);
+        }
+        for (; i < n; i++) {
+            long o = i * 4L;
+            out.set(F, outAt + o, (ws.get(F, wsAt + o) + SHARPEN_EPS) / baseMax);
+        }
+        logRun(out, outAt, n, false);
     }
 
     /** {@code sum_i w[i] (dw[i] - c)}, lanes folded in the fixed order. */

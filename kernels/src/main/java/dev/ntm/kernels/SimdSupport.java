@@ -326,10 +326,10 @@ abstract class SimdSupport {
     }
 
     /**
-     * The largest of the n floats from byte offset {@code x} of {@code xs}, with two running maxima
+     * Maximum of n floats at byte offset x, each multiplied by {@code factor}; two running maxima
      * (the maximum does not depend on the order).
      */
-    float max(MemorySegment xs, long x, int n) {
+    float scaledMax(MemorySegment xs, long x, float factor, int n) {
         VectorSpecies<Float> sp = species();
         int v = sp.length();
         int bound = n & -v;
@@ -337,31 +337,14 @@ abstract class SimdSupport {
         FloatVector m1 = m0;
         int i = 0;
         for (; i + v < bound; i += 2 * v) {
-            m0 = m0.max(FloatVector.fromMemorySegment(sp, xs, x + i * 4L, ORDER));
-            m1 = m1.max(FloatVector.fromMemorySegment(sp, xs, x + (i + v) * 4L, ORDER));
+            m0 = m0.max(FloatVector.fromMemorySegment(sp, xs, x + i * 4L, ORDER).mul(factor));
+            m1 = m1.max(FloatVector.fromMemorySegment(sp, xs, x + (i + v) * 4L, ORDER).mul(factor));
         }
         if (i < bound) {
-            m0 = m0.max(FloatVector.fromMemorySegment(sp, xs, x + i * 4L, ORDER));
+            m0 = m0.max(FloatVector.fromMemorySegment(sp, xs, x + i * 4L, ORDER).mul(factor));
             i += v;
         }
         float max = m0.max(m1).reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) {
-            max = Math.max(max, xs.get(F, x + i * 4L));
-        }
-        return max;
-    }
-
-    /** Maximum of n floats at byte offset x, each multiplied by {@code factor}. */
-    float scaledMax(MemorySegment xs, long x, float factor, int n) {
-        VectorSpecies<Float> sp = species();
-        int v = sp.length();
-        int bound = n & -v;
-        FloatVector mx = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
-        int i = 0;
-        for (; i < bound; i += v) {
-            mx = mx.max(FloatVector.fromMemorySegment(sp, xs, x + i * 4L, ORDER).mul(factor));
-        }
-        float max = mx.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) {
             max = Math.max(max, factor * xs.get(F, x + i * 4L));
         }
