@@ -83,8 +83,9 @@ public final class StepParts {
 
         // weights, transposed [in, out] as inference keeps them, and their bfloat16 copy
         MemorySegment wt = random(arena, (long) in * gates + gates, rng, 0.1);
-        MemorySegment wt16 = arena.allocate(2L * in * gates, 64);
-        Bf16.narrow(wt, 0, wt16, 0, (long) in * gates);
+        int gates16 = Bf16.pairedStride(gates);
+        MemorySegment wt16 = arena.allocate(2L * in * gates16, 64);
+        Bf16.narrowPaired(wt, 0, gates, wt16, 0, gates16, in, gates);
         MemorySegment bias16 = Buffers.allocate(arena, gates);
         MemorySegment.copy(wt, 4L * in * gates, bias16, 0, 4L * gates);
         MemorySegment compact = arena.allocate(wt16.byteSize() + bias16.byteSize(), 64);
@@ -141,7 +142,7 @@ public final class StepParts {
                 () -> Affine.forward(k, wt, 0, gates, Affine.Form.TRANSPOSED, true, (long) in * gates, in, 4 * h, a,
                         xcat, 0, gateRow, 0, 1)));
         parts.add(new Part("controller product (bf16, opt-in)", t -> t.matches("controller\\.\\d+\\.(gemv|bias)"),
-                () -> Affine.forward(k, compact, 0, gates, Affine.Form.TRANSPOSED_BF16, true, compactBias, in, 4 * h,
+                () -> Affine.forward(k, compact, 0, gates16, Affine.Form.TRANSPOSED_BF16, true, compactBias, in, 4 * h,
                         a, xcat, 0, gateRow, 0, 1)));
         parts.add(new Part("controller gates and cell", t -> t.matches("controller\\.\\d+\\.(gates.*|cell|hidden)"),
                 () -> {

@@ -67,7 +67,8 @@ public interface LinearAlgebraKernels {
 
     /**
      * {@link #gemmTransposed} with W stored in bfloat16 ({@link Bf16}: 16-bit values, the upper half
-     * of a float's bits), {@code wOff} and {@code ldw} counted in 16-bit elements: each element of
+     * of a float's bits), each row paired ({@link Bf16#pairedIndex}): {@code wOff} and {@code ldw}
+     * count 16-bit elements, both even, and {@code ldw >= Bf16.pairedStride(cols)}. Each element of
      * dX is the same chain of fused multiply-adds, over the widened weights, as in
      * {@code gemmTransposed} of the widened matrix. Half the bytes to stream per product: the
      * compact-weights inference mode's gate product.

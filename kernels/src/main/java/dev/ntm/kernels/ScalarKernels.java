@@ -151,7 +151,7 @@ public final class ScalarKernels implements Kernels {
             for (int c = 0; c < cols; c++) {
                 float acc = dx.getAtIndex(Buffers.F32, dxRow + c);
                 for (int r = 0; r < rows; r++) {
-                    acc = Math.fma(Bf16.toFloat(w.getAtIndex(Bf16.LAYOUT, wOff + (long) r * ldw + c)),
+                    acc = Math.fma(Bf16.toFloat(w.getAtIndex(Bf16.LAYOUT, wOff + (long) r * ldw + Bf16.pairedIndex(c))),
                             dy.getAtIndex(Buffers.F32, dyRow + r), acc);
                 }
                 dx.setAtIndex(Buffers.F32, dxRow + c, acc);

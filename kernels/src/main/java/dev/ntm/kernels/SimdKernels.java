@@ -35,7 +35,6 @@ import java.util.Objects;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -142,17 +141,11 @@ public abstract sealed class SimdKernels extends SimdMemory implements Kernels
     /** 128-bit vectors (4 floats). */
     static final class Simd128 extends SimdKernels {
         private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_128;
-        private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_64;
         private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_128;
 
         @Override
         VectorSpecies<Float> species() {
             return SPECIES;
-        }
-
-        @Override
-        VectorSpecies<Short> halfSpecies() {
-            return HALVES;
         }
 
         @Override
@@ -164,17 +157,11 @@ public abstract sealed class SimdKernels extends SimdMemory implements Kernels
     /** 256-bit vectors (8 floats). */
     static final class Simd256 extends SimdKernels {
         private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_256;
-        private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_128;
         private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_256;
 
         @Override
         VectorSpecies<Float> species() {
             return SPECIES;
-        }
-
-        @Override
-        VectorSpecies<Short> halfSpecies() {
-            return HALVES;
         }
 
         @Override
@@ -186,17 +173,11 @@ public abstract sealed class SimdKernels extends SimdMemory implements Kernels
     /** 512-bit vectors (16 floats). */
     static final class Simd512 extends SimdKernels {
         private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_512;
-        private static final VectorSpecies<Short> HALVES = ShortVector.SPECIES_256;
         private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_512;
 
         @Override
         VectorSpecies<Float> species() {
             return SPECIES;
-        }
-
-        @Override
-        VectorSpecies<Short> halfSpecies() {
-            return HALVES;
         }
 
         @Override

@@ -29,13 +29,11 @@ import static dev.ntm.kernels.VectorMath.TANH_SMALL;
 import static dev.ntm.kernels.VectorMath.TWO_23;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Objects;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -699,80 +697,146 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         if (rows <= 0 || cols <= 0 || batch <= 0) {
             return;
         }
-        long wAt = Objects.checkFromIndexSize(wOff * 2, span(rows, ldw, cols) * 2, w.byteSize());
+        int width = Bf16.pairedStride(cols);
+        if ((wOff & 1) != 0 || (ldw & 1) != 0 || (rows > 1 && ldw < width)) {
+            throw new IllegalArgumentException("paired bfloat16 rows need an even offset and an even stride of at least "
+                    + width + " elements for " + cols + " columns, got offset " + wOff + " and stride " + ldw);
+        }
+        long wAt = Objects.checkFromIndexSize(wOff * 2, ((rows - 1L) * ldw + width) * 2, w.byteSize());
         long dyAt = at(dy, dyOff, span(batch, lddy, rows));
         long dxAt = at(dx, dxOff, span(batch, lddx, cols));
         int v = species().length();
+        int per = 16 / v;
+        // int vector q of a row holds ints [q v, q v + v): columns lo(q) .. + v in its low halves and
+        // lo(q) + 16 .. + v in its high halves. Pairs: both runs inside cols; then (in the last,
+        // partial group) vectors whose low run alone is inside; then scalar columns from cols & -v.
+        int groups = cols / Bf16.GROUP;
+        int rest = cols - groups * Bf16.GROUP;
+        int pairs = groups * per;
+        int lows = 0;
+        for (int k = 0; k < per; k++) {
+            if (16 + (k + 1) * v <= rest) {
+                pairs++;
+            } else if ((k + 1) * v <= rest) {
+                lows++;
+            }
+        }
         int full = cols & -v;
         long ldwb = 2L * ldw;
         for (int b = 0; b < batch; b++) {
             long dyb = dyAt + b * lddy * 4L;
             long dxb = dxAt + b * lddx * 4L;
-            int c = 0;
-            for (; c + 4 * v <= full; c += 4 * v) {
-                compactTile4(w, wAt + 2L * c, rows, ldwb, dy, dyb, dx, dxb + c * 4L, v);
+            int q = 0;
+            int lowsLeft = lows;
+            for (; pairs - q >= 3; q += 3) {
+                if (pairs - q == 3 && lowsLeft > 0) {
+                    // the last three pairs take the first low-only run along: seven chains, not six and one
+                    pairedTile3(w, wAt, q, true, per, v, rows, ldwb, dy, dyb, dx, dxb);
+                    lowsLeft--;
+                } else {
+                    pairedTile3(w, wAt, q, false, per, v, rows, ldwb, dy, dyb, dx, dxb);
+                }
             }
-            for (; c < full; c += v) {
-                compactTile1(w, wAt + 2L * c, rows, ldwb, dy, dyb, dx, dxb + c * 4L);
+            for (; q < pairs; q++) {
+                pairedTile1(w, wAt, q, false, per, v, rows, ldwb, dy, dyb, dx, dxb);
             }
-            for (; c < cols; c++) {
+            for (int l = lows - lowsLeft; l < lows; l++) {
+                pairedTile1(w, wAt, pairs + l, true, per, v, rows, ldwb, dy, dyb, dx, dxb);
+            }
+            for (int c = full; c < cols; c++) {
                 float acc = dx.get(F, dxb + c * 4L);
+                long e = 2L * Bf16.pairedIndex(c);
                 for (int r = 0; r < rows; r++) {
-                    acc = Math.fma(Bf16.toFloat(w.get(Bf16.LAYOUT, wAt + r * ldwb + 2L * c)), dy.get(F, dyb + r * 4L),
-                            acc);
+                    acc = Math.fma(Float.intBitsToFloat(w.get(Bf16.LAYOUT, wAt + r * ldwb + e) << 16),
+                            dy.get(F, dyb + r * 4L), acc);
                 }
                 dx.set(F, dxb + c * 4L, acc);
             }
         }
     }
 
+    /** Paired bfloat16 rows are little-endian ({@link Bf16#LAYOUT}), whatever the platform. */
+    private static final ByteOrder PAIRED = ByteOrder.LITTLE_ENDIAN;
+    /** The high half of an int: a widened bfloat16 that sits there. */
+    private static final int HIGH_HALF = 0xFFFF0000;
+
     /**
-     * One batch row by four column vectors of bfloat16 weights (byte offsets): each half-width
-     * load is widened exactly, by sign-extending to 32-bit lanes and shifting left 16 (the
-     * extension's bits leave at the top), then feeds the same FMA a float weight would.
+     * Three paired int vectors from {@code q} of one batch row (six column runs, and with
+     * {@code withLow} the low run of vector {@code q + 3} as a seventh): per weight row, each int
+     * vector load widens into two float vectors (low halves shifted up by 16, high halves masked),
+     * exactly the floats of the bfloat16 values, which feed the same FMA chains as a float weight
+     * would. Byte offsets.
      */
-    private void compactTile4(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy,
-                              MemorySegment dxs, long dx, int v) {
+    private void pairedTile3(MemorySegment ws, long w, int q, boolean withLow, int per, int v, int rows, long ldwb,
+                             MemorySegment dys, long dy, MemorySegment dxs, long dx) {
         VectorSpecies<Float> sp = species();
-        VectorSpecies<Short> hs = halfSpecies();
         VectorSpecies<Integer> is = intSpecies();
+        long x0 = dx + 4L * (Bf16.GROUP * (q / per) + (q % per) * v);
+        long x1 = dx + 4L * (Bf16.GROUP * ((q + 1) / per) + ((q + 1) % per) * v);
+        long x2 = dx + 4L * (Bf16.GROUP * ((q + 2) / per) + ((q + 2) % per) * v);
+        long x3 = dx + 4L * (Bf16.GROUP * ((q + 3) / per) + ((q + 3) % per) * v);
         long vb = v * 4L;
-        long hb = 2L * v;
-        FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
-        FloatVector a1 = FloatVector.fromMemorySegment(sp, dxs, dx + vb, ORDER);
-        FloatVector a2 = FloatVector.fromMemorySegment(sp, dxs, dx + 2 * vb, ORDER);
-        FloatVector a3 = FloatVector.fromMemorySegment(sp, dxs, dx + 3 * vb, ORDER);
+        long wq = w + q * vb;
+        FloatVector l0 = FloatVector.fromMemorySegment(sp, dxs, x0, ORDER);
+        FloatVector h0 = FloatVector.fromMemorySegment(sp, dxs, x0 + 64, ORDER);
+        FloatVector l1 = FloatVector.fromMemorySegment(sp, dxs, x1, ORDER);
+        FloatVector h1 = FloatVector.fromMemorySegment(sp, dxs, x1 + 64, ORDER);
+        FloatVector l2 = FloatVector.fromMemorySegment(sp, dxs, x2, ORDER);
+        FloatVector h2 = FloatVector.fromMemorySegment(sp, dxs, x2 + 64, ORDER);
+        // withLow is loop-invariant: C2 unswitches the loop into a six- and a seven-chain copy
+        FloatVector l3 = withLow ? FloatVector.fromMemorySegment(sp, dxs, x3, ORDER) : FloatVector.zero(sp);
         for (int r = 0; r < rows; r++) {
-            long wr = w + r * ldwb;
+            long wr = wq + r * ldwb;
             FloatVector g = FloatVector.broadcast(sp, dys.get(F, dy + r * 4L));
-            a0 = ((IntVector) ShortVector.fromMemorySegment(hs, ws, wr, ORDER).convertShape(VectorOperators.S2I, is, 0))
-                    .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(g, a0);
-            a1 = ((IntVector) ShortVector.fromMemorySegment(hs, ws, wr + hb, ORDER).convertShape(VectorOperators.S2I, is,
-                    0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(g, a1);
-            a2 = ((IntVector) ShortVector.fromMemorySegment(hs, ws, wr + 2 * hb, ORDER).convertShape(VectorOperators.S2I,
-                    is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(g, a2);
-            a3 = ((IntVector) ShortVector.fromMemorySegment(hs, ws, wr + 3 * hb, ORDER).convertShape(VectorOperators.S2I,
-                    is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(g, a3);
+            IntVector p0 = IntVector.fromMemorySegment(is, ws, wr, PAIRED);
+            IntVector p1 = IntVector.fromMemorySegment(is, ws, wr + vb, PAIRED);
+            IntVector p2 = IntVector.fromMemorySegment(is, ws, wr + 2 * vb, PAIRED);
+            l0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(g, l0);
+            h0 = p0.lanewise(VectorOperators.AND, HIGH_HALF).reinterpretAsFloats().fma(g, h0);
+            l1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(g, l1);
+            h1 = p1.lanewise(VectorOperators.AND, HIGH_HALF).reinterpretAsFloats().fma(g, h1);
+            l2 = p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(g, l2);
+            h2 = p2.lanewise(VectorOperators.AND, HIGH_HALF).reinterpretAsFloats().fma(g, h2);
+            if (withLow) {
+                l3 = IntVector.fromMemorySegment(is, ws, wr + 3 * vb, PAIRED).lanewise(VectorOperators.LSHL, 16)
+                        .reinterpretAsFloats().fma(g, l3);
+            }
         }
-        a0.intoMemorySegment(dxs, dx, ORDER);
-        a1.intoMemorySegment(dxs, dx + vb, ORDER);
-        a2.intoMemorySegment(dxs, dx + 2 * vb, ORDER);
-        a3.intoMemorySegment(dxs, dx + 3 * vb, ORDER);
+        if (withLow) {
+            l3.intoMemorySegment(dxs, x3, ORDER);
+        }
+        l0.intoMemorySegment(dxs, x0, ORDER);
+        h0.intoMemorySegment(dxs, x0 + 64, ORDER);
+        l1.intoMemorySegment(dxs, x1, ORDER);
+        h1.intoMemorySegment(dxs, x1 + 64, ORDER);
+        l2.intoMemorySegment(dxs, x2, ORDER);
+        h2.intoMemorySegment(dxs, x2 + 64, ORDER);
     }
 
-    /** One batch row by one column vector of bfloat16 weights. */
-    private void compactTile1(MemorySegment ws, long w, int rows, long ldwb, MemorySegment dys, long dy,
-                              MemorySegment dxs, long dx) {
+    /** One paired int vector {@code q} of one batch row: both its runs, or with {@code lowOnly} its low run. */
+    private void pairedTile1(MemorySegment ws, long w, int q, boolean lowOnly, int per, int v, int rows, long ldwb,
+                             MemorySegment dys, long dy, MemorySegment dxs, long dx) {
         VectorSpecies<Float> sp = species();
-        VectorSpecies<Short> hs = halfSpecies();
         VectorSpecies<Integer> is = intSpecies();
-        FloatVector a0 = FloatVector.fromMemorySegment(sp, dxs, dx, ORDER);
-        for (int r = 0; r < rows; r++) {
-            a0 = ((IntVector) ShortVector.fromMemorySegment(hs, ws, w + r * ldwb, ORDER).convertShape(VectorOperators.S2I,
-                    is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(FloatVector.broadcast(sp, dys.get(F, dy + r * 4L)), a0);
+        long x0 = dx + 4L * (Bf16.GROUP * (q / per) + (q % per) * v);
+        long wq = w + q * v * 4L;
+        FloatVector l0 = FloatVector.fromMemorySegment(sp, dxs, x0, ORDER);
+        if (lowOnly) {
+            for (int r = 0; r < rows; r++) {
+                l0 = IntVector.fromMemorySegment(is, ws, wq + r * ldwb, PAIRED).lanewise(VectorOperators.LSHL, 16)
+                        .reinterpretAsFloats().fma(FloatVector.broadcast(sp, dys.get(F, dy + r * 4L)), l0);
+            }
+        } else {
+            FloatVector h0 = FloatVector.fromMemorySegment(sp, dxs, x0 + 64, ORDER);
+            for (int r = 0; r < rows; r++) {
+                IntVector p0 = IntVector.fromMemorySegment(is, ws, wq + r * ldwb, PAIRED);
+                FloatVector g = FloatVector.broadcast(sp, dys.get(F, dy + r * 4L));
+                l0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(g, l0);
+                h0 = p0.lanewise(VectorOperators.AND, HIGH_HALF).reinterpretAsFloats().fma(g, h0);
+            }
+            h0.intoMemorySegment(dxs, x0 + 64, ORDER);
         }
-        a0.intoMemorySegment(dxs, dx, ORDER);
+        l0.intoMemorySegment(dxs, x0, ORDER);
     }
 
     /**

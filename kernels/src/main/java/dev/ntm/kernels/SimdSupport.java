@@ -35,7 +35,6 @@ import java.util.Objects;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -57,10 +56,7 @@ abstract class SimdSupport {
     /** The float species of this implementation; a JIT constant in each subclass. */
     abstract VectorSpecies<Float> species();
 
-    /** 16-bit lanes, as many as {@link #species()} has (for bfloat16 weights). */
-    abstract VectorSpecies<Short> halfSpecies();
-
-    /** 32-bit integer lanes of {@link #species()}'s shape (to widen bfloat16). */
+    /** 32-bit integer lanes of {@link #species()}'s shape (to widen paired bfloat16). */
     abstract VectorSpecies<Integer> intSpecies();
 
 

@@ -66,7 +66,7 @@ public final class AllocationProbe {
         calls.put("gemm", () -> k.gemm(b[0], 0, rows, cols, cols, b[1], 0, 144, b[2], 0, 416, batch, false));
         calls.put("gemmTransposed", () -> k.gemmTransposed(b[0], 0, rows, cols, cols, b[1], 0, 416, b[3], 0, 144, batch));
         // the compact gate product as inference runs it: [in, out] bfloat16, one sequence
-        calls.put("gemmTransposedBf16", () -> k.gemmTransposedBf16(b[0], 0, cols, rows, rows, b[1], 0, 416, b[3], 0,
+        calls.put("gemmTransposedBf16", () -> k.gemmTransposedBf16(b[0], 0, cols, rows, 416, b[1], 0, 416, b[3], 0,
                 416, 1));
         calls.put("lstmCellForward", () -> k.lstmCellForward(b[4], 0, 400, 500, 600, 700, 100));
         calls.put("lstmCellBackward", () -> k.lstmCellBackward(b[4], 0, 600, 400, b[5], 0, 100, 200, 100));

@@ -52,22 +52,26 @@ class CompactProductTest {
         SimdKernels simd = SimdKernels.create(bits);
         ScalarKernels scalar = ScalarKernels.INSTANCE;
         SplittableRandom r = new SplittableRandom(bits);
-        int[][] shapes = {{1, 1}, {3, 5}, {7, 16}, {9, 17}, {20, 64}, {33, 100}, {129, 400}, {40, 115}};
+        int[][] shapes = {{1, 1}, {3, 5}, {7, 16}, {9, 17}, {5, 28}, {6, 56}, {20, 64}, {33, 100}, {129, 400}, {40, 115}};
         for (int[] shape : shapes) {
             int rows = shape[0];
             int cols = shape[1];
             for (int batch : new int[] {1, 2, 5}) {
-                int ldw = cols + r.nextInt(0, 5);
+                int ldw = Bf16.pairedStride(cols) + 2 * r.nextInt(0, 3);
                 int lddy = rows + 3;
                 int lddx = cols + 2;
                 try (Arena arena = Arena.ofConfined()) {
-                    long wOff = r.nextInt(0, 3);
+                    long wOff = 2 * r.nextInt(0, 2);
                     MemorySegment w16 = arena.allocate(2L * (wOff + (long) rows * ldw), 64);
                     MemorySegment wide = arena.allocate(4L * ((long) rows * ldw), 64);
-                    for (long i = 0; i < (long) rows * ldw; i++) {
-                        short h = Bf16.fromFloat((float) r.nextGaussian());
-                        w16.setAtIndex(Bf16.LAYOUT, wOff + i, h);
-                        wide.setAtIndex(Buffers.F32, i, Bf16.toFloat(h));
+                    for (int row = 0; row < rows; row++) {
+                        for (int c = 0; c < ldw; c++) {
+                            // paired: column c at pairedIndex(c); beyond the last group, any value
+                            int e = c < Bf16.pairedStride(cols) ? Bf16.pairedIndex(c) : c;
+                            short h = Bf16.fromFloat((float) r.nextGaussian());
+                            w16.setAtIndex(Bf16.LAYOUT, wOff + (long) row * ldw + e, h);
+                            wide.setAtIndex(Buffers.F32, (long) row * ldw + c, Bf16.toFloat(h));
+                        }
                     }
                     MemorySegment dy = arena.allocate(4L * batch * lddy, 64);
                     for (long i = 0; i < (long) batch * lddy; i++) {
@@ -103,12 +107,46 @@ class CompactProductTest {
     void aRangeOutsideTheWeightSegmentFailsBeforeWriting() {
         SimdKernels simd = SimdKernels.preferred();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment w16 = arena.allocate(2L * 10 * 16, 64);
+            MemorySegment w16 = arena.allocate(2L * 10 * 32, 64);
             MemorySegment dy = arena.allocate(4L * 11, 64);
             MemorySegment dx = arena.allocate(4L * 16, 64);
             assertThrows(IndexOutOfBoundsException.class,
-                    () -> simd.gemmTransposedBf16(w16, 0, 11, 16, 16, dy, 0, 11, dx, 0, 16, 1));
+                    () -> simd.gemmTransposedBf16(w16, 0, 11, 16, 32, dy, 0, 11, dx, 0, 16, 1));
             assertEquals(-1, dx.mismatch(arena.allocate(dx.byteSize())), "dx written before the check");
         }
+    }
+
+    @Test
+    void rowsShorterThanTheirGroupsOrOddOffsetsAreRefused() {
+        SimdKernels simd = SimdKernels.preferred();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w16 = arena.allocate(2L * 10 * 64, 64);
+            MemorySegment dy = arena.allocate(4L * 10, 64);
+            MemorySegment dx = arena.allocate(4L * 40, 64);
+            // 40 columns take two groups of 32: a stride of 40 would overlap the next row's second group
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> simd.gemmTransposedBf16(w16, 0, 10, 40, 40, dy, 0, 10, dx, 0, 40, 1));
+            assertTrue(e.getMessage().contains("at least 64"), e.getMessage());
+            assertThrows(IllegalArgumentException.class,
+                    () -> simd.gemmTransposedBf16(w16, 1, 10, 40, 64, dy, 0, 10, dx, 0, 40, 1));
+            assertEquals(-1, dx.mismatch(arena.allocate(dx.byteSize())), "dx written before the check");
+        }
+    }
+
+    @Test
+    void thePairedLayoutPutsColumnsJAndJPlus16InOneInt() {
+        boolean[] seen = new boolean[96];
+        for (int c = 0; c < 96; c++) {
+            int e = Bf16.pairedIndex(c);
+            assertTrue(e / Bf16.GROUP == c / Bf16.GROUP, "column " + c + " left its group");
+            assertTrue(!seen[e], "two columns at element " + e);
+            seen[e] = true;
+        }
+        assertEquals(2 * 5, Bf16.pairedIndex(5));
+        assertEquals(2 * 5 + 1, Bf16.pairedIndex(21));
+        assertEquals(32 + 2 * 3 + 1, Bf16.pairedIndex(51));
+        assertEquals(0, Bf16.pairedStride(0));
+        assertEquals(32, Bf16.pairedStride(1));
+        assertEquals(416, Bf16.pairedStride(400));
     }
 }

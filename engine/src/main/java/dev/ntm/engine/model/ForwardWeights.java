@@ -166,12 +166,14 @@ final class ForwardWeights {
                 continue;
             }
             ld[i] = Buffers.alignUp(weights[i].rows());
-            long floats = (long) weights[i].cols() * ld[i];
             if (compact && i < layers) {
-                // bfloat16: offset and stride in 16-bit elements, half the floats of room
+                // paired bfloat16 rows (whole groups of columns): offset and stride in 16-bit
+                // elements, about half the floats of room
+                ld[i] = Bf16.pairedStride(ld[i]);
                 dstW[i] = 2 * next;
-                next += Buffers.alignUp((floats + 1) / 2);
+                next += Buffers.alignUp(((long) weights[i].cols() * ld[i] + 1) / 2);
             } else {
+                long floats = (long) weights[i].cols() * ld[i];
                 dstW[i] = next;
                 next += Buffers.alignUp(floats);
             }
@@ -295,7 +297,10 @@ final class ForwardWeights {
         }
     }
 
-    /** {@link #copyTransposed} into bfloat16 ({@code off} and {@code ld} in 16-bit elements), rounded to nearest even. */
+    /**
+     * {@link #copyTransposed} into paired bfloat16 rows ({@link Bf16#pairedIndex}; {@code off} and
+     * {@code ld} in 16-bit elements), rounded to nearest even.
+     */
     private static void copyTransposedBf16(ParamLayout.Tensor w, MemorySegment params, MemorySegment dst, long off,
                                            int ld) {
         int rows = w.rows();
@@ -304,7 +309,8 @@ final class ForwardWeights {
         for (int r = 0; r < rows; r++) {
             long from = src + (long) r * cols;
             for (int c = 0; c < cols; c++) {
-                dst.setAtIndex(Bf16.LAYOUT, off + (long) c * ld + r, Bf16.fromFloat(params.getAtIndex(Buffers.F32, from + c)));
+                dst.setAtIndex(Bf16.LAYOUT, off + (long) c * ld + Bf16.pairedIndex(r),
+                        Bf16.fromFloat(params.getAtIndex(Buffers.F32, from + c)));
             }
         }
     }

@@ -28,7 +28,8 @@ public final class Affine {
         /** Transposed {@code [in, out]} floats: one vector update per input over all outputs. */
         TRANSPOSED,
         /**
-         * Transposed {@code [in, out]} in bfloat16 (offsets and {@code ldw} in 16-bit elements):
+         * Transposed {@code [in, out]} in paired bfloat16 rows ({@code Bf16.pairedIndex}; offsets
+         * and {@code ldw} in 16-bit elements):
          * half the bytes, each weight rounded to 8 significant bits (the compact inference mode).
          */
         TRANSPOSED_BF16;
@@ -51,7 +52,9 @@ public final class Affine {
     public static void forward(Kernels k, MemorySegment w, long wOff, int ldw, Form form, boolean padOut,
                                long bOff, int in, int out, MemorySegment a, long x, int ldx, long y, int ldy,
                                int batch) {
-        int cols = form.transposed() && padOut ? ldw : out;
+        // padded outputs: a transposed float W's rows are as long as Y's (ldw); paired bfloat16
+        // rows are longer (whole groups of 32), Y's rows hold whole vectors
+        int cols = !padOut || !form.transposed() ? out : form == Form.TRANSPOSED_BF16 ? Buffers.alignUp(out) : ldw;
         for (int b = 0; b < batch; b++) {
             Buffers.copy(w, bOff, a, y + (long) b * ldy, cols);
         }
