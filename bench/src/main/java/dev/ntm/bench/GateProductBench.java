@@ -126,6 +126,17 @@ public class GateProductBench {
         k.gemmTransposed(wt, 0, COLS, ldy, ldy, x, 0, ldx, y, 0, ldy, batch);
     }
 
+    /**
+     * {@link #gatesForwardTransposed} with every row of W the same row (a row stride of 0): the
+     * same loads, fused multiply-adds and order, but 1.6 KB of weights that stay in L1 instead of
+     * 206 KB that come from L2 on every call. The gap between the two is what the cache level costs
+     * the batch-1 product (its roofline in PERFORMANCE.md 10i); the result is not W x.
+     */
+    @Benchmark
+    public void gatesForwardTransposedResident() {
+        k.gemmTransposed(wt, 0, COLS, ldy, 0, x, 0, ldx, y, 0, ldy, batch);
+    }
+
     /** {@code d[in ; h] += W^T dz}. */
     @Benchmark
     public void gatesInputGradient() {
