@@ -1,6 +1,6 @@
 #!/bin/bash
 # The roofline of one inference step at batch 1, part by part (dev.ntm.bench.StepParts), in one
-# JVM, about a minute. Builds the benchmarks jar if missing. On a shared machine, give it a quiet
+# JVM, about a minute and a half. Builds the benchmarks jar if missing. On a shared machine, give it a quiet
 # moment or its own scheduling group at top priority:
 #   setsid bash -c 'echo -20 > /proc/self/autogroup; exec nice -n -20 bench/scripts/step-parts.sh'
 set -euo pipefail

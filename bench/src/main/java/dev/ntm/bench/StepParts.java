@@ -30,11 +30,13 @@ import dev.ntm.kernels.Kernels;
  * controller's gate product, its element-wise gates, the heads' product, their activations, row
  * norms, addressing, read, write, output) is timed on its own, through the engine's own units
  * called as {@code Stepper} calls them, on the paper's copy configuration, and set against its
- * FLOPs and bytes from {@link Roofline#inferenceTerms} and the core's peak. The parts' sum against
- * a whole {@link NtmSession#step} shows what the step spends between them (argument checks,
- * copies, dispatch).
+ * FLOPs and bytes from {@link Roofline#inferenceTerms} and the core's peak. Each part alone keeps
+ * its data, code and branch history hot; the same parts called one after another in one loop show
+ * what they cost each other (the product's 206 KB of weights push the rest out of L1), and a whole
+ * {@link NtmSession#step} against that shows what the engine spends between them (argument
+ * checks, copies, dispatch).
  *
- * <p>Run with {@code bench/scripts/step-parts.sh} (one JVM, about a minute). Each part: a warm-up
+ * <p>Run with {@code bench/scripts/step-parts.sh} (one JVM, about a minute and a half). Each part: a warm-up
  * of {@code 3 x 200,000} calls, then the best of 7 windows of 200,000 calls, in ns per call. The
  * inputs are random but in each unit's domain (weightings that sum to 1, gates in (0, 1)).
  */
@@ -61,9 +63,20 @@ public final class StepParts {
             for (Part p : parts) {
                 ns.put(p.name(), time(p.step()));
             }
+            List<Runnable> chain = new ArrayList<>();
+            for (Part p : parts) {
+                if (!p.name().contains("opt-in")) {
+                    chain.add(p.step());
+                }
+            }
+            double inSequence = time(() -> {
+                for (Runnable r : chain) {
+                    r.run();
+                }
+            });
             double whole = time(wholeStep(config, false));
             double wholeCompact = time(wholeStep(config, true));
-            print(config, k, peak, parts, ns, whole, wholeCompact);
+            print(config, k, peak, parts, ns, inSequence, whole, wholeCompact);
         }
     }
 
@@ -233,7 +246,7 @@ public final class StepParts {
     }
 
     private static void print(NtmConfig c, Kernels k, Roofline.Peak peak, List<Part> parts, Map<String, Double> ns,
-                              double whole, double wholeCompact) {
+                              double inSequence, double whole, double wholeCompact) {
         List<Roofline.Term> terms = Roofline.inferenceTerms(c);
         System.out.println("# One inference step at batch 1, part by part (" + c + ")");
         Fingerprint f = Fingerprint.capture(k, c);
@@ -254,7 +267,9 @@ public final class StepParts {
                 }
             }
             if (p.name().contains("bf16")) {
-                bytes -= (c.layerInputSize(0) + c.hiddenSize()) * 4L * c.hiddenSize() * 2;
+                // two bytes a weight, over paired rows of whole groups of 32 columns
+                int in = c.layerInputSize(0) + c.hiddenSize();
+                bytes += (long) in * Bf16.pairedStride(Buffers.alignUp(4 * c.hiddenSize())) * 2 - (long) in * 4 * c.hiddenSize() * 4;
             }
             double t = ns.get(p.name());
             boolean optIn = p.name().contains("opt-in");
@@ -266,6 +281,10 @@ public final class StepParts {
                     flops / t, 100 * flops / (t * 1e-9) / peak.flopsPerSecond(), bytes, bytes / t);
         }
         System.out.printf(Locale.ROOT, "| sum of the parts | %.0f | %.0f%% | | | | | |%n", sum, 100 * sum / whole);
+        // the same calls one after another: the gap to the sum is what the parts lose to each
+        // other (caches, branch and code working sets); the gap to the whole step is the engine's own
+        System.out.printf(Locale.ROOT, "| the parts one after another, one loop | %.0f | %.0f%% | | | | | |%n", inSequence,
+                100 * inSequence / whole);
         System.out.printf(Locale.ROOT, "| whole step (NtmSession.step, fp32) | %.0f | 100%% | %,d | %.1f | %.1f%% | | |%n",
                 whole, (long) Roofline.inferenceStep(c).flops(), Roofline.inferenceStep(c).flops() / whole,
                 100 * Roofline.inferenceStep(c).flops() / (whole * 1e-9) / peak.flopsPerSecond());
