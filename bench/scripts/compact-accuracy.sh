@@ -1,5 +1,5 @@
 #!/bin/bash
-# What the compact-weights inference mode (bfloat16 controller weights) costs in accuracy on a
+# What the compact-weights inference mode (bfloat16 controller and head weights) costs in accuracy on a
 # copy checkpoint: dev.ntm.bench.CompactWeightsAccuracy. Usage: CHECKPOINT [SEQUENCES [LENGTH...]]
 set -euo pipefail
 cd "$(dirname "$0")/../.."

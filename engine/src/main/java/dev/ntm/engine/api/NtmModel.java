@@ -109,17 +109,18 @@ public final class NtmModel {
     }
 
     /**
-     * The same model whose sessions keep the controller's weight matrices in bfloat16 (opt-in;
-     * float32 is the default): the gate product, most of the bytes a step reads, streams half as
-     * many, for a faster batch-1 step. Each weight is rounded to 8 significant bits, so outputs
-     * differ slightly from the float32 model's (PERFORMANCE.md, section 3, measures how much);
+     * The same model whose sessions keep the controller's and the heads' weight matrices in
+     * bfloat16 (opt-in; float32 is the default): the gate and head products, most of the bytes a
+     * step reads, stream half as many, for a faster batch-1 step. Each weight is rounded to 8
+     * significant bits, so outputs differ slightly from the float32 model's (PERFORMANCE.md,
+     * sections 10b and 10i, measure how much);
      * sessions of a compact model are still deterministic. Shares the parameters.
      */
     public NtmModel withCompactWeights() {
         return new NtmModel(this, kernels, true);
     }
 
-    /** Whether sessions keep the controller's weights in bfloat16 ({@link #withCompactWeights}). */
+    /** Whether sessions keep the controller's and heads' weights in bfloat16 ({@link #withCompactWeights}). */
     public boolean compactWeights() {
         return compactWeights;
     }

@@ -28,6 +28,8 @@ final class ForwardWeights {
     final Affine.Form form;
     /** How the controller layers' matrices are stored (bfloat16 in the compact mode). */
     final Affine.Form layerForm;
+    /** How the heads' block ({@link #headsLd}) is stored (bfloat16 in the compact mode). */
+    final Affine.Form headsForm;
     /** Null for {@link #direct}: the weights are in the parameter segment. */
     final MemorySegment image;
     final long[] layerW;
@@ -40,17 +42,20 @@ final class ForwardWeights {
     final long outB;
     final int outLd;
     /**
-     * In a transposed image, the heads' matrices side by side as one {@code [hidden, headsLd]}
-     * matrix (head h's columns at {@code headW[h] - headW[0]}, which is also where the tape keeps
-     * its parameters), so all heads take one product; 0 when each head is its own product.
+     * In a transposed image, the heads' matrices side by side as one {@code [hidden, headsCols]}
+     * matrix of row stride {@code headsLd} (head h's columns from where the tape keeps its
+     * parameters), so all heads take one product; 0 when each head is its own product.
      */
     int headsLd;
+    /** The columns of the heads' block: the tape's head parameters, each head's rounded up to whole vectors. */
+    int headsCols;
 
     private ForwardWeights(boolean transposed, boolean compact, MemorySegment image, long[] layerW, long[] layerB,
                            int[] layerLd, long[] headW, long[] headB, int[] headLd, long outW, long outB, int outLd) {
         this.transposed = transposed;
         this.form = transposed ? Affine.Form.TRANSPOSED : Affine.Form.ROW_MAJOR;
         this.layerForm = compact ? Affine.Form.TRANSPOSED_BF16 : form;
+        this.headsForm = layerForm;
         this.image = image;
         this.layerW = layerW;
         this.layerB = layerB;
@@ -118,9 +123,9 @@ final class ForwardWeights {
     }
 
     /**
-     * As {@link #transposed}, with the controller layers' matrices (the gate product, most of the
-     * bytes a step streams) in bfloat16: the compact-weights inference mode. Biases, heads and
-     * output stay float32.
+     * As {@link #transposed}, with the controller layers' and the heads' matrices (the gate and head
+     * products, most of the bytes a step streams) in bfloat16: the compact-weights inference mode.
+     * Biases and the output layer stay float32.
      */
     static ForwardWeights compact(Stepper s, MemorySegment params, Arena arena) {
         ForwardWeights fw = transposedLayout(s, true, arena);
@@ -152,6 +157,7 @@ final class ForwardWeights {
         long[] dstW = new long[tensors];
         long[] dstB = new long[tensors];
         int[] ld = new int[tensors];
+        int[] dstCol = new int[tensors];
         for (int i = 0; i < tensors; i++) {
             long w = i < layers ? s.layerW[i] : i < layers + heads ? s.headW[i - layers] : s.outW;
             long b = i < layers ? s.layerB[i] : i < layers + heads ? s.headB[i - layers] : s.outB;
@@ -161,7 +167,7 @@ final class ForwardWeights {
         long next = 0;
         for (int i = 0; i < tensors; i++) {
             if (i == layers && heads > 0) {
-                next = placeHeads(weights, biases, layers, heads, next, dstW, dstB, ld);
+                next = placeHeads(weights, biases, layers, heads, compact, next, dstW, dstB, ld, dstCol);
                 i += heads - 1;
                 continue;
             }
@@ -194,12 +200,14 @@ final class ForwardWeights {
         ForwardWeights fw = new ForwardWeights(true, compact, image, layerW, layerB, layerLd, headW, headB, headLd,
                 dstW[tensors - 1], dstB[tensors - 1], ld[tensors - 1]);
         fw.headsLd = heads > 0 ? ld[layers] : 0;
+        fw.headsCols = heads > 0 ? dstCol[tensors - 2] + Buffers.alignUp(weights[tensors - 2].rows()) : 0;
         fw.sources = weights;
         fw.biasSources = biases;
         fw.dstW = dstW;
         fw.dstB = dstB;
         fw.dstLd = ld;
-        fw.compactLayers = compact ? layers : 0;
+        fw.dstCol = dstCol;
+        fw.compactTensors = compact ? layers + heads : 0;
         int largest = 0;
         for (ParamLayout.Tensor t : weights) {
             largest = Math.max(largest, Math.multiplyExact(t.rows(), t.cols()));
@@ -210,28 +218,31 @@ final class ForwardWeights {
     }
 
     /**
-     * Places the heads' transposed matrices side by side in one block of row stride
-     * {@code sum_h alignUp(out_h)} (read heads first, as the tape orders their parameters), and
-     * their biases likewise; every head gets the block's stride. The columns between heads stay
-     * zero. Returns the next free offset.
+     * Places the heads' transposed matrices side by side in one block of {@code sum_h alignUp(out_h)}
+     * columns (read heads first, as the tape orders their parameters), and their biases likewise;
+     * every head gets the block's row stride. The columns between heads stay zero. In the compact
+     * mode the block holds paired bfloat16 rows ({@code dstW} is then the block's start in 16-bit
+     * elements for every head, {@code dstCol} each head's first column). Returns the next free offset.
      */
     private static long placeHeads(ParamLayout.Tensor[] weights, ParamLayout.Tensor[] biases, int first, int heads,
-                                   long next, long[] dstW, long[] dstB, int[] ld) {
+                                   boolean compact, long next, long[] dstW, long[] dstB, int[] ld, int[] dstCol) {
         int total = 0;
         for (int h = 0; h < heads; h++) {
             total += Buffers.alignUp(weights[first + h].rows());
         }
         int in = weights[first].cols();
         long block = next;
-        long bias = block + Buffers.alignUp((long) in * total);
+        int stride = compact ? Bf16.pairedStride(total) : total;
+        long bias = block + Buffers.alignUp(compact ? ((long) in * stride + 1) / 2 : (long) in * total);
         int col = 0;
         for (int h = 0; h < heads; h++) {
             if (weights[first + h].cols() != in) {
                 throw new IllegalStateException("heads read inputs of different sizes: " + in + " and "
                         + weights[first + h].cols());
             }
-            ld[first + h] = total;
-            dstW[first + h] = block + col;
+            ld[first + h] = stride;
+            dstW[first + h] = compact ? 2 * block : block + col;
+            dstCol[first + h] = col;
             dstB[first + h] = bias + col;
             col += Buffers.alignUp(weights[first + h].rows());
         }
@@ -244,8 +255,10 @@ final class ForwardWeights {
     private long[] dstW;
     private long[] dstB;
     private int[] dstLd;
-    /** The first {@code compactLayers} tensors are stored in bfloat16. */
-    private int compactLayers;
+    /** Each head's first column in the heads' block (0 for the other tensors). */
+    private int[] dstCol;
+    /** The first {@code compactTensors} tensors (the layers', then the heads') are stored in bfloat16. */
+    private int compactTensors;
     /** Scratch of {@link #copyTransposed}: one matrix as read, and transposed (sized once). */
     private float[] rowMajor;
     private float[] columnMajor;
@@ -259,8 +272,8 @@ final class ForwardWeights {
             return;
         }
         for (int i = 0; i < sources.length; i++) {
-            if (i < compactLayers) {
-                copyTransposedBf16(sources[i], params, image, dstW[i], dstLd[i]);
+            if (i < compactTensors) {
+                copyTransposedBf16(sources[i], params, image, dstW[i], dstLd[i], dstCol[i]);
             } else {
                 copyTransposed(sources[i], params, image, dstW[i], dstLd[i], rowMajor, columnMajor);
             }
@@ -299,17 +312,17 @@ final class ForwardWeights {
 
     /**
      * {@link #copyTransposed} into paired bfloat16 rows ({@link Bf16#pairedIndex}; {@code off} and
-     * {@code ld} in 16-bit elements), rounded to nearest even.
+     * {@code ld} in 16-bit elements) from column {@code col0} of a block, rounded to nearest even.
      */
     private static void copyTransposedBf16(ParamLayout.Tensor w, MemorySegment params, MemorySegment dst, long off,
-                                           int ld) {
+                                           int ld, int col0) {
         int rows = w.rows();
         int cols = w.cols();
         long src = w.offset();
         for (int r = 0; r < rows; r++) {
             long from = src + (long) r * cols;
             for (int c = 0; c < cols; c++) {
-                dst.setAtIndex(Bf16.LAYOUT, off + (long) c * ld + Bf16.pairedIndex(r),
+                dst.setAtIndex(Bf16.LAYOUT, off + (long) c * ld + Bf16.pairedIndex(col0 + r),
                         Bf16.fromFloat(params.getAtIndex(Buffers.F32, from + c)));
             }
         }

@@ -48,7 +48,7 @@ public final class Inference {
 
     /**
      * As {@link #Inference(NtmConfig, Kernels, MemorySegment, int)}; with {@code compact}, the
-     * controller's weight matrices are kept in bfloat16 (half the bytes per step; each weight
+     * controller's and heads' weight matrices are kept in bfloat16 (half the bytes per step; each weight
      * rounded to 8 significant bits, so outputs differ slightly from the float32 model's).
      */
     public Inference(NtmConfig config, Kernels kernels, MemorySegment params, int batch, boolean compact) {

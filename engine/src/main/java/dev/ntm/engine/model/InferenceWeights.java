@@ -10,7 +10,7 @@ import dev.ntm.kernels.KernelProvider;
 /**
  * The transposed weight images of one immutable parameter segment, built on first use and shared
  * by every {@link Inference} and {@link GroupInference} of the model: one float32 image and one
- * compact (bfloat16 controller) image at most. A session used to copy the 206 KB of the copy
+ * compact (bfloat16 controller and heads) image at most. A session used to copy the 206 KB of the copy
  * configuration's weights for itself; sessions stepped one after another on one core then streamed
  * a different copy each from memory instead of one from the L2 cache.
  *

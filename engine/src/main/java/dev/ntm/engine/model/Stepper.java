@@ -213,9 +213,9 @@ final class Stepper {
                         base + t.hOut(l), ld, active);
             }
         }
-        if (fw.headsLd == t.headParams) {
+        if (fw.headsCols == t.headParams) {
             // one product for all heads: their transposed matrices sit side by side in the image
-            Affine.forward(k, w, fw.headW[0], fw.headsLd, Affine.Form.TRANSPOSED, true, fw.headB[0], t.hidden, t.headParams, a,
+            Affine.forward(k, w, fw.headW[0], fw.headsLd, fw.headsForm, true, fw.headB[0], t.hidden, t.headParams, a,
                     base + t.outIn, ld, base + t.pre, ld, active);
         } else {
             for (int h = 0; h < t.heads; h++) {
