@@ -755,6 +755,11 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         }
     }
 
+    /** The first column of the low run of paired int vector {@code q} ({@code per} vectors to a half group). */
+    private static int pairedColumn(int q, int per, int v) {
+        return Bf16.GROUP * (q / per) + (q % per) * v;
+    }
+
     /** Paired bfloat16 rows are little-endian ({@link Bf16#LAYOUT}), whatever the platform. */
     private static final ByteOrder PAIRED = ByteOrder.LITTLE_ENDIAN;
     /** The high half of an int: a widened bfloat16 that sits there. */
@@ -771,10 +776,10 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
                              MemorySegment dys, long dy, MemorySegment dxs, long dx) {
         VectorSpecies<Float> sp = species();
         VectorSpecies<Integer> is = intSpecies();
-        long x0 = dx + 4L * (Bf16.GROUP * (q / per) + (q % per) * v);
-        long x1 = dx + 4L * (Bf16.GROUP * ((q + 1) / per) + ((q + 1) % per) * v);
-        long x2 = dx + 4L * (Bf16.GROUP * ((q + 2) / per) + ((q + 2) % per) * v);
-        long x3 = dx + 4L * (Bf16.GROUP * ((q + 3) / per) + ((q + 3) % per) * v);
+        long x0 = dx + 4L * pairedColumn(q, per, v);
+        long x1 = dx + 4L * pairedColumn(q + 1, per, v);
+        long x2 = dx + 4L * pairedColumn(q + 2, per, v);
+        long x3 = dx + 4L * pairedColumn(q + 3, per, v);
         long vb = v * 4L;
         long wq = w + q * vb;
         FloatVector l0 = FloatVector.fromMemorySegment(sp, dxs, x0, ORDER);
@@ -818,22 +823,19 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
                              MemorySegment dys, long dy, MemorySegment dxs, long dx) {
         VectorSpecies<Float> sp = species();
         VectorSpecies<Integer> is = intSpecies();
-        long x0 = dx + 4L * (Bf16.GROUP * (q / per) + (q % per) * v);
+        long x0 = dx + 4L * pairedColumn(q, per, v);
         long wq = w + q * v * 4L;
         FloatVector l0 = FloatVector.fromMemorySegment(sp, dxs, x0, ORDER);
-        if (lowOnly) {
-            for (int r = 0; r < rows; r++) {
-                l0 = IntVector.fromMemorySegment(is, ws, wq + r * ldwb, PAIRED).lanewise(VectorOperators.LSHL, 16)
-                        .reinterpretAsFloats().fma(FloatVector.broadcast(sp, dys.get(F, dy + r * 4L)), l0);
-            }
-        } else {
-            FloatVector h0 = FloatVector.fromMemorySegment(sp, dxs, x0 + 64, ORDER);
-            for (int r = 0; r < rows; r++) {
-                IntVector p0 = IntVector.fromMemorySegment(is, ws, wq + r * ldwb, PAIRED);
-                FloatVector g = FloatVector.broadcast(sp, dys.get(F, dy + r * 4L));
-                l0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(g, l0);
+        FloatVector h0 = lowOnly ? FloatVector.zero(sp) : FloatVector.fromMemorySegment(sp, dxs, x0 + 64, ORDER);
+        for (int r = 0; r < rows; r++) {
+            IntVector p0 = IntVector.fromMemorySegment(is, ws, wq + r * ldwb, PAIRED);
+            FloatVector g = FloatVector.broadcast(sp, dys.get(F, dy + r * 4L));
+            l0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(g, l0);
+            if (!lowOnly) {
                 h0 = p0.lanewise(VectorOperators.AND, HIGH_HALF).reinterpretAsFloats().fma(g, h0);
             }
+        }
+        if (!lowOnly) {
             h0.intoMemorySegment(dxs, x0 + 64, ORDER);
         }
         l0.intoMemorySegment(dxs, x0, ORDER);
