@@ -97,9 +97,21 @@ abstract class SimdSupport {
         return s.asSlice(at, floats * 4L);
     }
 
-    /** Floats spanned by {@code count} runs of {@code len} floats, {@code stride} apart. */
+    /**
+     * Floats spanned by {@code count} runs of {@code len} floats, {@code stride} apart. A negative
+     * stride or length is rejected: the span would no longer cover the runs, and the entry check
+     * built on it is what keeps every access of the kernel inside its segment.
+     */
     static long span(int count, int stride, int len) {
+        if ((stride | len) < 0) {
+            negative(stride, len);
+        }
         return (long) (count - 1) * stride + len;
+    }
+
+    /** Throws the {@link IllegalArgumentException} of {@link #span}. */
+    private static void negative(int stride, int len) {
+        throw new IllegalArgumentException("stride " + stride + " and length " + len + ": expected both >= 0");
     }
 
     // Byte offsets are written i * 4L and single floats s.get(F, at) / s.set(F, at, v), with no
