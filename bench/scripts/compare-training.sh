@@ -10,6 +10,8 @@
 # turn, PAIRS times. Each run gets its own scheduling group at the highest priority
 # (setsid + /proc/self/autogroup + nice -20, when run as root), so that other work on a shared
 # machine barely reaches it; it prints wall-clock sequences/s and sequences per CPU-second.
+# NEW_FLAGS and OLD_FLAGS (environment, space-separated) add JVM flags to one side, e.g.
+# NEW_FLAGS=-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0 for the flags `./ntm` runs with today.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 COMMIT="$1"; CFG="$2"; PAIRS="${3:-3}"; WARM="${4:-15}"; MEAS="${5:-10}"
@@ -26,11 +28,14 @@ mkdir -p "$WORK/new" "$WORK/old"
 if unzip -l "$OLD_JAR" | grep ' dev/ntm/engine/' >/dev/null; then src="$ROOT/bench/scripts/TrainProbe.java"
 else sed 's/dev\.ntm\./ntm./g' "$ROOT/bench/scripts/TrainProbe.java" > "$WORK/TrainProbe.java"; src="$WORK/TrainProbe.java"; fi
 "$JDK/bin/javac" -d "$WORK/old" -cp "$OLD_JAR" "$src"
-run() { # jar classes
+run() { # jar classes [extra JVM flags]
+  local jar="$1" classes="$2"; shift 2
   setsid bash -c 'echo -20 > /proc/self/autogroup 2>/dev/null; exec nice -n -20 "$@"' _ \
-    "$J" "${F[@]}" -cp "$1:$2" TrainProbe $CFG "$WARM" "$MEAS" 2>/dev/null | grep batch || true
+    "$J" "${F[@]}" "$@" -cp "$jar:$classes" TrainProbe $CFG "$WARM" "$MEAS" 2>/dev/null | grep batch || true
 }
 for i in $(seq "$PAIRS"); do
-  echo "new  $(run "$NEW_JAR" "$WORK/new")"
-  echo "old  $(run "$OLD_JAR" "$WORK/old")"
+  # shellcheck disable=SC2086 # the flags are meant to split on spaces
+  echo "new  $(run "$NEW_JAR" "$WORK/new" ${NEW_FLAGS:-})"
+  # shellcheck disable=SC2086
+  echo "old  $(run "$OLD_JAR" "$WORK/old" ${OLD_FLAGS:-})"
 done
