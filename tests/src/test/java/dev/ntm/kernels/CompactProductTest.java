@@ -129,6 +129,9 @@ class CompactProductTest {
             assertTrue(e.getMessage().contains("at least 64"), e.getMessage());
             assertThrows(IllegalArgumentException.class,
                     () -> simd.gemmTransposedBf16(w16, 1, 10, 40, 64, dy, 0, 10, dx, 0, 40, 1));
+            // one row too: the kernel walks the rows by their stride, and a stride of 0 would end the walk at once
+            assertThrows(IllegalArgumentException.class,
+                    () -> simd.gemmTransposedBf16(w16, 0, 1, 40, 0, dy, 0, 1, dx, 0, 40, 1));
             assertEquals(-1, dx.mismatch(arena.allocate(dx.byteSize())), "dx written before the check");
         }
     }
