@@ -27,15 +27,19 @@ import org.junit.jupiter.params.provider.CsvSource;
  * allocated per call (a one-off allocation, say during a recompilation, averages below that).
  * Shapes: the paper's memory (128 x 20), one where every loop has a tail (37 x 7), and a large
  * memory (1024 x 64), where C2's escape analysis has given up on slices that it removes at
- * 128 x 20 (a kernel's slices then allocate).
+ * 128 x 20 (a kernel's slices then allocate). Each with the JDK's per-access vector checks on (a
+ * library's default) and off (as {@code ./ntm} runs).
  */
 class KernelAllocationTest {
 
     @ParameterizedTest
-    @CsvSource({"128, 20", "37, 7", "1024, 64"})
-    void compiledKernelsDoNotAllocate(int n, int m) throws IOException, InterruptedException {
+    @CsvSource({"128, 20, on", "37, 7, on", "1024, 64, on", "128, 20, off", "37, 7, off", "1024, 64, off"})
+    void compiledKernelsDoNotAllocate(int n, int m, String jdkChecks) throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElseThrow();
+        // "off": as ./ntm runs, without the JDK's per-access vector checks (C2 then compiles the
+        // loops differently, and escape analysis may decide differently about slices)
         List<String> cmd = List.of(java, "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=" + (jdkChecks.equals("off") ? "0" : "2"),
                 "-cp", System.getProperty("java.class.path"), AllocationProbe.class.getName(),
                 Integer.toString(n), Integer.toString(m));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -64,7 +68,7 @@ class KernelAllocationTest {
         }
         assertEquals(all, probed, "every Kernels method is probed:\n" + out);
         if (!allocating.isEmpty()) {
-            fail("kernels allocating at " + n + " x " + m + ": " + allocating);
+            fail("kernels allocating at " + n + " x " + m + ", JDK checks " + jdkChecks + ": " + allocating);
         }
     }
 }
