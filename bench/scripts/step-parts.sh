@@ -10,8 +10,6 @@ jar=bench/target/benchmarks.jar
 if [ ! -f "$jar" ]; then
   mvn -q -DskipTests -Dmaven.javadoc.skip package >&2
 fi
-# as ./ntm runs: without the JDK's per-access vector bounds checks unless NTM_VECTOR_CHECKS=on
-checks=(-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0)
-[[ "${NTM_VECTOR_CHECKS:-off}" != on ]] || checks=()
-exec "$JAVA_HOME/bin/java" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED "${checks[@]}" \
-  -cp "$jar" dev.ntm.bench.StepParts "$@"
+# the flags ./ntm runs with (NTM_VECTOR_CHECKS=on keeps the JDK's per-access vector checks)
+read -ra flags <<< "$(./ntm flags)"
+exec "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$jar" dev.ntm.bench.StepParts "$@"

@@ -14,9 +14,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PAIRS="${1:-3}"; WARM="${2:-10}"; MEAS="${3:-10}"
 JDK="$("$ROOT/ntm" jdk)"
-J="$JDK/bin/java"; F=(--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
-# as ./ntm runs: without the JDK's per-access vector bounds checks unless NTM_VECTOR_CHECKS=on
-[[ "${NTM_VECTOR_CHECKS:-off}" == on ]] || F+=(-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0)
+# the flags ./ntm runs with (NTM_VECTOR_CHECKS=on keeps the JDK's per-access vector checks)
+J="$JDK/bin/java"; read -ra F <<< "$("$ROOT/ntm" flags)"
 "$ROOT/ntm" info >/dev/null   # builds the jar when needed
 JAR="$ROOT/cli/target/ntm-cli.jar"
 WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT

@@ -764,6 +764,8 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
     private static final ByteOrder PAIRED = ByteOrder.LITTLE_ENDIAN;
     /** The high half of an int: a widened bfloat16 that sits there. */
     private static final int HIGH_HALF = 0xFFFF0000;
+    /** Bytes from a paired vector's low run of columns in dX to its high run, half a group later. */
+    private static final long HIGH_RUN = 4L * (Bf16.GROUP / 2);
 
     /**
      * Three paired int vectors from {@code q} of one batch row (six column runs, and with
@@ -783,11 +785,11 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         long vb = v * 4L;
         long wq = w + q * vb;
         FloatVector l0 = FloatVector.fromMemorySegment(sp, dxs, x0, ORDER);
-        FloatVector h0 = FloatVector.fromMemorySegment(sp, dxs, x0 + 64, ORDER);
+        FloatVector h0 = FloatVector.fromMemorySegment(sp, dxs, x0 + HIGH_RUN, ORDER);
         FloatVector l1 = FloatVector.fromMemorySegment(sp, dxs, x1, ORDER);
-        FloatVector h1 = FloatVector.fromMemorySegment(sp, dxs, x1 + 64, ORDER);
+        FloatVector h1 = FloatVector.fromMemorySegment(sp, dxs, x1 + HIGH_RUN, ORDER);
         FloatVector l2 = FloatVector.fromMemorySegment(sp, dxs, x2, ORDER);
-        FloatVector h2 = FloatVector.fromMemorySegment(sp, dxs, x2 + 64, ORDER);
+        FloatVector h2 = FloatVector.fromMemorySegment(sp, dxs, x2 + HIGH_RUN, ORDER);
         // withLow is loop-invariant: C2 unswitches the loop into a six- and a seven-chain copy
         FloatVector l3 = withLow ? FloatVector.fromMemorySegment(sp, dxs, x3, ORDER) : FloatVector.zero(sp);
         // The loop walks the weight rows by their byte offset, a stride C2 does not know: it then
@@ -815,11 +817,11 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
             l3.intoMemorySegment(dxs, x3, ORDER);
         }
         l0.intoMemorySegment(dxs, x0, ORDER);
-        h0.intoMemorySegment(dxs, x0 + 64, ORDER);
+        h0.intoMemorySegment(dxs, x0 + HIGH_RUN, ORDER);
         l1.intoMemorySegment(dxs, x1, ORDER);
-        h1.intoMemorySegment(dxs, x1 + 64, ORDER);
+        h1.intoMemorySegment(dxs, x1 + HIGH_RUN, ORDER);
         l2.intoMemorySegment(dxs, x2, ORDER);
-        h2.intoMemorySegment(dxs, x2 + 64, ORDER);
+        h2.intoMemorySegment(dxs, x2 + HIGH_RUN, ORDER);
     }
 
     /** One paired int vector {@code q} of one batch row: both its runs, or with {@code lowOnly} its low run. */
@@ -830,7 +832,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
         long x0 = dx + 4L * pairedColumn(q, per, v);
         long wq = w + q * v * 4L;
         FloatVector l0 = FloatVector.fromMemorySegment(sp, dxs, x0, ORDER);
-        FloatVector h0 = lowOnly ? FloatVector.zero(sp) : FloatVector.fromMemorySegment(sp, dxs, x0 + 64, ORDER);
+        FloatVector h0 = lowOnly ? FloatVector.zero(sp) : FloatVector.fromMemorySegment(sp, dxs, x0 + HIGH_RUN, ORDER);
         // rows walked by byte offset, as in pairedTile3
         long end = wq + rows * ldwb;
         long gr = dy;
@@ -843,7 +845,7 @@ abstract class SimdProducts extends SimdSupport implements LinearAlgebraKernels 
             }
         }
         if (!lowOnly) {
-            h0.intoMemorySegment(dxs, x0 + 64, ORDER);
+            h0.intoMemorySegment(dxs, x0 + HIGH_RUN, ORDER);
         }
         l0.intoMemorySegment(dxs, x0, ORDER);
     }

@@ -1,5 +1,6 @@
 package dev.ntm.kernels;
 
+import static dev.ntm.kernels.SimdSupport.span;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,7 +41,7 @@ class ExactBoundsTest {
     }
 
     private final List<String> failures = new ArrayList<>();
-    /** Freed by the collector: the shapes below allocate some 100 MB in all. */
+    /** Freed by the collector: the shapes below allocate thousands of small segments. */
     private final Arena arena = Arena.ofAuto();
 
     /** {@code span} floats after {@code off} floats of slack in front, and not one float more. */
@@ -48,10 +49,6 @@ class ExactBoundsTest {
         long floats = off + span;
         // every float 0x3e3e3e3e = 0.186: positive and finite, for the logarithms and the norms
         return arena.allocate(floats * Float.BYTES, Float.BYTES).fill((byte) 0x3e);
-    }
-
-    private static long span(int count, int stride, int len) {
-        return (long) (count - 1) * stride + len;
     }
 
     private void check(String what, Runnable call) {
